@@ -1,0 +1,3 @@
+module github.com/keepalived-go/keepalived
+
+go 1.26.8

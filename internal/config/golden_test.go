@@ -1,0 +1,81 @@
+package config
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// testInterfaces are the interfaces golden configurations may name; any
+// other interface is reported missing.
+var testInterfaces = map[string]bool{"lo": true, "eth0": true, "eth1": true, "eth2": true, "eth3": true}
+
+// goldenOptions are the options every golden test parses with.
+func goldenOptions() Options {
+	return Options{
+		ConfigID:        "node1",
+		InterfaceExists: func(name string) bool { return testInterfaces[name] },
+		Getenv:          func(name string) string { return "env-" + name },
+	}
+}
+
+// render gives what a golden file holds: the exit status, the problems
+// (one "file:line: message" each, file names relative to testdata/golden)
+// and the dump.
+func render(t *testing.T, path string) []byte {
+	t.Helper()
+	cfg, diags := Load(path, goldenOptions())
+	abs, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# exit %d\n", diags.ExitCode())
+	for _, d := range diags {
+		fmt.Fprintf(&b, "%s\n", strings.ReplaceAll(d.String(), abs+"/", ""))
+	}
+	b.WriteString("-- dump --\n")
+	if err := Dump(&b, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestGolden parses every testdata/golden/*.conf and compares the exit
+// status, problems and dump with the .golden file beside it. Run
+// "go test ./internal/config -run TestGolden -update" to rewrite them.
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/golden/*.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no golden configurations")
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".conf")
+		t.Run(name, func(t *testing.T) {
+			got := render(t, f)
+			want := strings.TrimSuffix(f, ".conf") + ".golden"
+			if *update {
+				if err := os.WriteFile(want, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			exp, err := os.ReadFile(want)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, exp) {
+				t.Errorf("%s differs from %s:\n--- got ---\n%s--- want ---\n%s", f, want, got, exp)
+			}
+		})
+	}
+}

@@ -1,0 +1,332 @@
+package syntax
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path"
+	"strings"
+	"time"
+)
+
+// Options control the preprocessor.
+type Options struct {
+	// ConfigID is matched by "@ID" lines (keepalived's -i, default the host
+	// name up to the first dot). Empty: no "@ID" line matches.
+	ConfigID string
+	// Instance is the value of ${_INSTANCE}.
+	Instance string
+	// FS reads files; names are absolute paths without the leading '/'.
+	// Nil means the host file system.
+	FS fs.FS
+	// Getenv gives ${_ENV NAME}; nil means os.Getenv.
+	Getenv func(string) string
+	// Rand drives ${_RANDOM}; nil means a generator seeded from the clock.
+	Rand *rand.Rand
+	// IncludeCheck makes include problems errors rather than warnings
+	// (keepalived's -e sets IncludeAll).
+	IncludeCheck IncludeCheck
+}
+
+// IncludeCheck is a set of include problems treated as errors.
+type IncludeCheck uint8
+
+// The include problems, as keepalived's include_check names them.
+const (
+	IncludeReadable      IncludeCheck = 1 << iota // a match is not a readable regular file
+	IncludeMatch                                  // a named file is missing
+	IncludeWildcardMatch                          // a wildcard matches nothing
+	IncludeBraceMatch                             // a brace alternative is missing
+	IncludeAll           = IncludeReadable | IncludeMatch | IncludeWildcardMatch | IncludeBraceMatch
+)
+
+// maxIncludeDepth bounds include nesting (a cycle is reported earlier).
+const maxIncludeDepth = 32
+
+// maxFeedDepth bounds the recursion of generated lines (~SEQ nesting,
+// brace residues, multi-line values).
+const maxFeedDepth = 512
+
+type logical struct {
+	pos  Pos
+	text string
+}
+
+type lexer struct {
+	opts    Options
+	fsys    fs.FS
+	rand    *rand.Rand
+	getenv  func(string) string
+	defs    map[string]*definition
+	check   IncludeCheck
+	files   []string // include stack: the file being read is last
+	pending *definition
+	lines   []logical
+	errs    []Error
+}
+
+// ParseFile reads the configuration file name (an absolute path, or one
+// relative to the working directory) with its includes and returns the
+// tree of its lines. Errors are returned in the order they were found; the
+// tree holds everything that could be read.
+func ParseFile(name string, opts Options) ([]*Node, []Error) {
+	l := newLexer(opts)
+	if !path.IsAbs(name) {
+		if wd, err := os.Getwd(); err == nil {
+			name = path.Join(wd, name)
+		}
+	}
+	data, err := fs.ReadFile(l.fsys, fsName(name))
+	if err != nil {
+		l.errs = append(l.errs, Error{Msg: fmt.Sprintf("Unable to read configuration file %s: %v", name, unwrapPath(err))})
+		return nil, l.errs
+	}
+	l.readText(path.Clean(name), data)
+	return l.finish()
+}
+
+// ParseBytes reads src as the contents of the file name. Includes are read
+// from opts.FS.
+func ParseBytes(name string, src []byte, opts Options) ([]*Node, []Error) {
+	l := newLexer(opts)
+	l.readText(name, src)
+	return l.finish()
+}
+
+func newLexer(opts Options) *lexer {
+	l := &lexer{opts: opts, fsys: opts.FS, rand: opts.Rand, getenv: opts.Getenv, check: opts.IncludeCheck}
+	if l.fsys == nil {
+		l.fsys = os.DirFS("/")
+	}
+	if l.rand == nil {
+		seed := uint64(time.Now().UnixNano())
+		l.rand = rand.New(rand.NewPCG(seed, seed>>32))
+	}
+	if l.getenv == nil {
+		l.getenv = os.Getenv
+	}
+	l.predefine()
+	return l
+}
+
+func (l *lexer) finish() ([]*Node, []Error) {
+	nodes, errs := build(l.lines)
+	return nodes, append(l.errs, errs...)
+}
+
+func (l *lexer) errorf(pos Pos, format string, args ...any) {
+	l.errs = append(l.errs, Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (l *lexer) warnf(pos Pos, format string, args ...any) {
+	l.errs = append(l.errs, Error{Pos: pos, Warning: true, Msg: fmt.Sprintf(format, args...)})
+}
+
+// dir is the directory of the file being read (${_PWD}).
+func (l *lexer) dir() string {
+	if len(l.files) == 0 {
+		return "/"
+	}
+	return path.Dir(l.files[len(l.files)-1])
+}
+
+// readText runs the per-physical-line pipeline over one file's contents.
+func (l *lexer) readText(name string, data []byte) {
+	l.files = append(l.files, name)
+	defer func() { l.files = l.files[:len(l.files)-1] }()
+	lineNo := 0
+	for len(data) > 0 {
+		var raw []byte
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			raw, data = data[:i], data[i+1:]
+		} else {
+			raw, data = data, nil
+		}
+		lineNo++
+		pos := Pos{File: name, Line: lineNo}
+		raw = bytes.TrimRight(raw, "\r\n")
+		switch {
+		case len(raw) >= maxLine-1:
+			l.errorf(pos, "line too long - ignoring")
+			continue
+		case bytes.IndexByte(raw, 0) >= 0:
+			l.errorf(pos, "configuration appears to have embedded NULs - ignoring line")
+			continue
+		case len(raw) == 0:
+			l.pending = nil
+			continue
+		}
+		text, unterminated := decomment(string(raw))
+		if unterminated {
+			l.errorf(pos, "Unterminated quote '%s'", text)
+		}
+		if text == "" {
+			continue
+		}
+		if l.pending != nil {
+			l.continueDefinition(text)
+			continue
+		}
+		l.feed(text, pos, 0)
+	}
+	l.pending = nil
+}
+
+// continueDefinition appends a line to a multi-line $NAME= definition.
+func (l *lexer) continueDefinition(text string) {
+	d := l.pending
+	if strings.HasSuffix(text, `\`) {
+		text = strings.TrimRight(strings.TrimSuffix(text, `\`), " \t")
+		if text != "" {
+			d.value += text + "\n"
+		}
+		return
+	}
+	d.value += text
+	l.pending = nil
+}
+
+// feed processes one decommented line: conditionals, definitions, loops,
+// substitution, include and brace splitting.
+func (l *lexer) feed(text string, pos Pos, depth int) {
+	if depth > maxFeedDepth {
+		l.errorf(pos, "line generates too deep a recursion - ignoring")
+		return
+	}
+	if text == "" {
+		return
+	}
+	if text[0] == '@' {
+		var ok bool
+		if text, ok = l.conditional(text); !ok {
+			return
+		}
+	}
+	if name, value, multi, ok := parseDefinition(text); ok {
+		d := &definition{value: value, multiline: multi}
+		l.defs[name] = d
+		if multi {
+			l.pending = d
+		}
+		return
+	}
+	if strings.HasPrefix(text, "~SEQ") || strings.HasPrefix(text, "~LST") {
+		l.runLoop(text, pos, depth)
+		return
+	}
+	var more []string
+	if text[0] != '~' && strings.IndexByte(text, '$') >= 0 {
+		out, extra, changed, err := l.substitute(text)
+		if err != nil {
+			l.errorf(pos, "%v", err)
+			return
+		}
+		if changed {
+			out, _ = decomment(out)
+		}
+		text, more = out, extra
+	}
+	if kind, arg, ok := isInclude(text); ok {
+		l.include(kind, arg, pos)
+	} else if text != "" {
+		head, rest := splitBrace(text)
+		l.emit(head, pos)
+		l.feed(rest, pos, depth+1)
+	}
+	for _, m := range more {
+		l.feed(m, pos, depth+1)
+	}
+}
+
+// conditional applies "@ID rest" / "@^ID rest" and returns rest when the
+// line is for this config id.
+func (l *lexer) conditional(text string) (string, bool) {
+	inverse := strings.HasPrefix(text, "@^")
+	id := text[1:]
+	if inverse {
+		id = text[2:]
+	}
+	sp := strings.IndexAny(id, " \t")
+	if sp < 0 {
+		return "", false
+	}
+	match := l.opts.ConfigID != "" && id[:sp] == l.opts.ConfigID
+	if match == inverse {
+		return "", false
+	}
+	return strings.TrimLeft(id[sp:], " \t"), true
+}
+
+// runLoop expands a ~SEQ or ~LST line.
+func (l *lexer) runLoop(text string, pos Pos, depth int) {
+	var lp loop
+	var err error
+	if strings.HasPrefix(text, "~SEQ") {
+		lp, err = l.parseSeq(text)
+	} else {
+		lp, err = parseLst(text)
+	}
+	if err != nil {
+		l.errorf(pos, "%v", err)
+		return
+	}
+	for _, set := range lp.sets {
+		for i, v := range lp.vars {
+			l.defs[v] = &definition{value: set[i]}
+		}
+		l.feed(lp.text, pos, depth+1)
+	}
+}
+
+// emit records a logical line; include_check is applied at once, as
+// keepalived applies it to the includes that follow it.
+func (l *lexer) emit(text string, pos Pos) {
+	if text == "" {
+		return
+	}
+	l.lines = append(l.lines, logical{pos: pos, text: text})
+	if w, ok := Words(text); ok && len(w) > 0 && w[0] == "include_check" {
+		l.check = parseIncludeCheck(w[1:])
+	}
+}
+
+// parseIncludeCheck reads include_check's arguments; no argument means all.
+func parseIncludeCheck(args []string) IncludeCheck {
+	if len(args) == 0 {
+		return IncludeAll
+	}
+	names := map[string]IncludeCheck{
+		"readable": IncludeReadable, "match": IncludeMatch,
+		"wildcard_match": IncludeWildcardMatch, "brace_match": IncludeBraceMatch,
+	}
+	var c IncludeCheck
+	for _, a := range args {
+		off := strings.HasPrefix(a, "-")
+		bit := names[strings.TrimLeft(a, "+-")]
+		if off {
+			c &^= bit
+		} else {
+			c |= bit
+		}
+	}
+	return c
+}
+
+// fsName turns an absolute path into an fs.FS name.
+func fsName(name string) string {
+	name = strings.TrimPrefix(path.Clean(name), "/")
+	if name == "" {
+		return "."
+	}
+	return name
+}
+
+// unwrapPath drops the *fs.PathError wrapper, whose path is relative.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
