@@ -24,7 +24,17 @@ import (
 // out; a list of scalars is a value block with one entry per line.
 func Dump(w io.Writer, c *Config) error {
 	d := &dumper{w: w}
-	d.fields(reflect.ValueOf(c).Elem(), 0)
+	d.fields(reflect.ValueOf(c).Elem(), reflect.Value{}, 0)
+	return d.err
+}
+
+// DumpChanged is Dump without the settings of global_defs (and the other
+// process-wide settings) that still have their default values: what the
+// configuration changed. Blocks other than global_defs are printed whole.
+func DumpChanged(w io.Writer, c *Config) error {
+	d := &dumper{w: w}
+	def := newConfig()
+	d.fields(reflect.ValueOf(c).Elem(), reflect.ValueOf(def).Elem(), 0)
 	return d.err
 }
 
@@ -47,9 +57,12 @@ func (d *dumper) line(depth int, s string) {
 }
 
 var posType = reflect.TypeOf(syntax.Pos{})
+var globalSectionType = reflect.TypeOf(GlobalSection{})
 
-// fields writes the fields of struct v.
-func (d *dumper) fields(v reflect.Value, depth int) {
+// fields writes the fields of struct v. If def is valid it is a struct of
+// the same type holding defaults: fields of GlobalSection equal to their
+// default are then skipped.
+func (d *dumper) fields(v, def reflect.Value, depth int) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -61,9 +74,27 @@ func (d *dumper) fields(v reflect.Value, depth int) {
 			continue
 		}
 		fv := v.Field(i)
+		var dv reflect.Value
+		if def.IsValid() {
+			dv = def.Field(i)
+		}
 		if f.Anonymous && name == "" {
-			d.fields(fv, depth)
+			if f.Type != globalSectionType {
+				dv = reflect.Value{}
+			}
+			d.fields(fv, dv, depth)
 			continue
+		}
+		if dv.IsValid() && reflect.DeepEqual(fv.Interface(), dv.Interface()) {
+			continue
+		}
+		if dv.IsValid() && fv.Kind() == reflect.Struct {
+			if _, ok := scalar(fv); !ok {
+				d.line(depth, name+" {")
+				d.fields(fv, dv, depth+1)
+				d.line(depth, "}")
+				continue
+			}
 		}
 		if name == "" {
 			name = f.Name
@@ -98,7 +129,7 @@ func (d *dumper) value(name string, v reflect.Value, depth int) {
 			head += " " + l
 		}
 		d.line(depth, head+" {")
-		d.fields(v, depth+1)
+		d.fields(v, reflect.Value{}, depth+1)
 		d.line(depth, "}")
 	case reflect.Slice, reflect.Array:
 		if v.Len() == 0 {

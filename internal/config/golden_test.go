@@ -27,7 +27,8 @@ func goldenOptions() Options {
 
 // render gives what a golden file holds: the exit status, the problems
 // (one "file:line: message" each, file names relative to testdata/golden)
-// and the dump.
+// and the dump, with global_defs reduced to the settings the file changed
+// so that each golden file shows what its configuration is about.
 func render(t *testing.T, path string) []byte {
 	t.Helper()
 	cfg, diags := Load(path, goldenOptions())
@@ -40,8 +41,8 @@ func render(t *testing.T, path string) []byte {
 	for _, d := range diags {
 		fmt.Fprintf(&b, "%s\n", strings.ReplaceAll(d.String(), abs+"/", ""))
 	}
-	b.WriteString("-- dump --\n")
-	if err := Dump(&b, cfg); err != nil {
+	b.WriteString("-- dump (global_defs: changed settings only) --\n")
+	if err := DumpChanged(&b, cfg); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
