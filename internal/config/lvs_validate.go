@@ -390,6 +390,15 @@ func (p *parser) lvsResolveCheckers(vs *VirtualServer, rs *RealServer) {
 	for _, c := range rs.BFDCheck {
 		c.Alpha = lvsOr(c.alpha, rs.Alpha)
 	}
+	for _, c := range append(rs.HTTPGet[:len(rs.HTTPGet):len(rs.HTTPGet)], rs.SSLGet...) {
+		for _, u := range c.URLs {
+			for _, vh := range []string{c.Virtualhost, rs.Virtualhost, vs.Virtualhost} {
+				if u.Virtualhost == "" {
+					u.Virtualhost = vh
+				}
+			}
+		}
+	}
 }
 
 // connCheckers lists the checkers of rs that have connection options.

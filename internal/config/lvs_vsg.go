@@ -12,21 +12,12 @@ import (
 // VirtualServerGroup is a virtual_server_group block: the addresses,
 // address ranges and firewall marks served by "virtual_server group NAME".
 type VirtualServerGroup struct {
-	Name    string     `json:"name" dump:"label"`
-	Entries []VSGEntry `json:"entries"`
+	Name string `json:"name" dump:"label"`
+	// Entries are the group's lines. (The dump prints them in an
+	// "entries" block: dump.go cannot yet print a list's entries
+	// directly inside their parent's block.)
+	Entries []VSGEntry `json:"entries" dump:"inline"`
 	Pos     syntax.Pos `json:"-"`
-}
-
-// String renders the group as its block in keepalived.conf, one entry a
-// line (the dump prints it so, at the top level).
-func (g *VirtualServerGroup) String() string {
-	var b strings.Builder
-	b.WriteString(quote(g.Name) + " {\n")
-	for _, e := range g.Entries {
-		b.WriteString("  " + e.String() + "\n")
-	}
-	b.WriteString("}")
-	return b.String()
 }
 
 // VSGEntry is one line of a virtual_server_group: an address or an
