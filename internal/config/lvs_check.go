@@ -89,6 +89,12 @@ var checkParamsTable = table[CheckParams]{
 	"log_all_failures": kw(func(p *parser, n *syntax.Node, c *CheckParams) { p.lvsBool(n, &c.LogAllFailures) }),
 }
 
+// parseCheckConnectIP reads the address a checker connects to; it must be
+// of the family of bindto.
+//
+// Syntax:
+//
+//	connect_ip IP
 func parseCheckConnectIP(p *parser, n *syntax.Node, c *CheckConn) {
 	if !lvsNeed(p, n) {
 		return
@@ -104,6 +110,12 @@ func parseCheckConnectIP(p *parser, n *syntax.Node, c *CheckConn) {
 	}
 }
 
+// parseCheckBindTo reads the checker's source address; it must be of the
+// family of connect_ip.
+//
+// Syntax:
+//
+//	bindto IP
 func parseCheckBindTo(p *parser, n *syntax.Node, c *CheckConn) {
 	if !lvsNeed(p, n) {
 		return
@@ -120,6 +132,12 @@ func parseCheckBindTo(p *parser, n *syntax.Node, c *CheckConn) {
 	}
 }
 
+// parseCheckBindIf reads the checker's interface (needed for link-local
+// addresses).
+//
+// Syntax:
+//
+//	bind_if IFNAME
 func parseCheckBindIf(p *parser, n *syntax.Node, c *CheckConn) {
 	if !lvsNeed(p, n) {
 		return
@@ -132,6 +150,11 @@ func parseCheckBindIf(p *parser, n *syntax.Node, c *CheckConn) {
 	c.BindIf = n.Words[1]
 }
 
+// parseCheckConnectTimeout reads the checker's connection timeout.
+//
+// Syntax:
+//
+//	connect_timeout SECONDS
 func parseCheckConnectTimeout(p *parser, n *syntax.Node, c *CheckConn) {
 	if d, ok := p.timer(n, 1, Microsecond, lvsMaxConnectTimeout); ok {
 		c.ConnectTimeout, c.timeoutSet = d, true

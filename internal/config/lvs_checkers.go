@@ -133,6 +133,11 @@ func parseDNSCheck(p *parser, n *syntax.Node, rs *RealServer) {
 	}
 }
 
+// parseDNSType reads the query type (case-insensitive).
+//
+// Syntax:
+//
+//	type A|NS|CNAME|SOA|MX|TXT|AAAA|RRSIG|DNSKEY
 func parseDNSType(p *parser, n *syntax.Node, c *DNSCheck) {
 	if !lvsNeed(p, n) {
 		return
@@ -148,6 +153,10 @@ func parseDNSType(p *parser, n *syntax.Node, c *DNSCheck) {
 
 // parseDNSName reads the name queried; a name with an empty label is
 // refused, and only the first name counts.
+//
+// Syntax:
+//
+//	name DOMAIN
 func parseDNSName(p *parser, n *syntax.Node, c *DNSCheck) {
 	if !lvsNeed(p, n) {
 		return
@@ -218,6 +227,10 @@ func parseMiscCheck(p *parser, n *syntax.Node, rs *RealServer) {
 
 // parseMiscPath reads the script. keepalived takes the run-as user from
 // the user keyword and ignores words after the command.
+//
+// Syntax:
+//
+//	misc_path "COMMAND [ARGS]"
 func parseMiscPath(p *parser, n *syntax.Node, c *MiscCheck) {
 	s, ok := p.script(n)
 	if !ok {
@@ -230,12 +243,23 @@ func parseMiscPath(p *parser, n *syntax.Node, c *MiscCheck) {
 	c.Path = s
 }
 
+// parseMiscTimeout reads the script's time limit in whole seconds (0: the
+// delay_loop).
+//
+// Syntax:
+//
+//	misc_timeout SECONDS
 func parseMiscTimeout(p *parser, n *syntax.Node, c *MiscCheck) {
 	if v, ok := p.uint(n, 1, 0, math.MaxUint32/1000000); ok {
 		c.Timeout = Duration(v) * Second
 	}
 }
 
+// parseMiscUser reads the user and group the script runs as.
+//
+// Syntax:
+//
+//	user USER [GROUP]
 func parseMiscUser(p *parser, n *syntax.Node, c *MiscCheck) {
 	if len(n.Words) < 2 {
 		p.errorf(n, KindMissing, "No user specified for misc checker script")
@@ -323,6 +347,12 @@ func parseUDPCheck(p *parser, n *syntax.Node, rs *RealServer) {
 	rs.UDPCheck = append(rs.UDPCheck, c)
 }
 
+// parseUDPPayload reads the datagram sent, in hex (blanks allowed between
+// bytes).
+//
+// Syntax:
+//
+//	payload HEX
 func parseUDPPayload(p *parser, n *syntax.Node, c *UDPCheck) {
 	if len(n.Words) == 1 {
 		p.errorf(n, KindMissing, "UDP_CHECK payload requires a payload")
@@ -338,6 +368,10 @@ func parseUDPPayload(p *parser, n *syntax.Node, c *UDPCheck) {
 
 // parseUDPRequireReply sets require_reply; the pattern is optional, and a
 // bad one still requires a reply.
+//
+// Syntax:
+//
+//	require_reply [HEX]
 func parseUDPRequireReply(p *parser, n *syntax.Node, c *UDPCheck) {
 	if c.RequireReply == nil {
 		c.RequireReply = &HexPattern{}

@@ -167,6 +167,11 @@ func parseHTTPCheck(p *parser, n *syntax.Node, rs *RealServer, list *[]*HTTPChec
 	}
 }
 
+// parseHTTPNbGetRetry reads the deprecated spelling of retry.
+//
+// Syntax:
+//
+//	nb_get_retry N
 func parseHTTPNbGetRetry(p *parser, n *syntax.Node, c *HTTPCheck) {
 	p.deprecated(n, "retry")
 	if v, ok := p.uint(n, 1, 0, math.MaxUint32); ok {
@@ -175,6 +180,12 @@ func parseHTTPNbGetRetry(p *parser, n *syntax.Node, c *HTTPCheck) {
 	}
 }
 
+// parseHTTPProtocol reads the HTTP version of the request (1.0C is 1.0
+// with "Connection: close").
+//
+// Syntax:
+//
+//	http_protocol 1.0|1.0C|1.1
 func parseHTTPProtocol(p *parser, n *syntax.Node, c *HTTPCheck) {
 	if len(n.Words) < 2 {
 		p.errorf(n, KindMissing, "Missing http_protocol version")
@@ -192,6 +203,10 @@ func parseHTTPProtocol(p *parser, n *syntax.Node, c *HTTPCheck) {
 
 // parseHTTPSNIName reads sni_name (keepalived 2.3): a name enables SNI
 // with it; no name enables SNI with the virtual host.
+//
+// Syntax:
+//
+//	sni_name [NAME]
 func parseHTTPSNIName(p *parser, n *syntax.Node, c *HTTPCheck) {
 	switch {
 	case len(n.Words) >= 2:
@@ -255,6 +270,12 @@ func (p *parser) lvsURLRegexCheck(end syntax.Pos, u *HTTPURL) {
 	}
 }
 
+// parseURLDigest reads the MD5 digest of the body (32 hex digits, as
+// genhash prints).
+//
+// Syntax:
+//
+//	digest MD5HEX
 func parseURLDigest(p *parser, n *syntax.Node, u *HTTPURL) {
 	if !lvsNeed(p, n) {
 		return
@@ -274,6 +295,10 @@ func parseURLDigest(p *parser, n *syntax.Node, u *HTTPURL) {
 
 // parseURLStatusCode adds codes or ranges (100..599) to the url's; a bad
 // one is reported and the others kept.
+//
+// Syntax:
+//
+//	status_code N|N-M ...
 func parseURLStatusCode(p *parser, n *syntax.Node, u *HTTPURL) {
 	for _, w := range n.Args() {
 		r, ok := lvsParseStatusRange(w)
@@ -301,6 +326,10 @@ func lvsParseStatusRange(w string) (StatusRange, bool) {
 // parseURLRegex reads the pattern, re-read from the raw line with
 // keepalived's quoting and backslash escapes. keepalived compiles it with
 // PCRE2; a pattern Go's regexp cannot compile is logged.
+//
+// Syntax:
+//
+//	regex "PATTERN"
 func parseURLRegex(p *parser, n *syntax.Node, u *HTTPURL) {
 	words, err := lvsQuotedEscaped(n.Text)
 	if err != nil || len(words) != 2 {
@@ -313,6 +342,12 @@ func parseURLRegex(p *parser, n *syntax.Node, u *HTTPURL) {
 	}
 }
 
+// parseURLRegexOptions reads PCRE2 options; unknown ones are logged and
+// ignored.
+//
+// Syntax:
+//
+//	regex_options OPTION ...
 func parseURLRegexOptions(p *parser, n *syntax.Node, u *HTTPURL) {
 	for _, o := range n.Args() {
 		if !lvsRegexOptions[o] {
@@ -323,6 +358,12 @@ func parseURLRegexOptions(p *parser, n *syntax.Node, u *HTTPURL) {
 	}
 }
 
+// parseURLRegexStack reads the PCRE2 JIT stack sizes; keepalived only logs
+// bad values.
+//
+// Syntax:
+//
+//	regex_stack START MAX
 func parseURLRegexStack(p *parser, n *syntax.Node, u *HTTPURL) {
 	if len(n.Words) != 3 {
 		p.infof(n, KindValue, "regex_stack requires start and max values")
@@ -340,6 +381,11 @@ func parseURLRegexStack(p *parser, n *syntax.Node, u *HTTPURL) {
 	}
 }
 
+// parseURLRegexMaxOffset reads the last offset where the match may start.
+//
+// Syntax:
+//
+//	regex_max_offset N
 func parseURLRegexMaxOffset(p *parser, n *syntax.Node, u *HTTPURL) {
 	if v, ok := p.lvsRegexOffset(n); ok {
 		u.RegexMaxOffset = &v

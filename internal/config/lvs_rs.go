@@ -143,12 +143,23 @@ var rsTable = table[RealServer]{
 	"BFD_CHECK":  blk(parseBFDCheck),
 }
 
+// parseRSWeight reads the real server's IPVS weight.
+//
+// Syntax:
+//
+//	weight N          # 0..2147483647
 func parseRSWeight(p *parser, n *syntax.Node, rs *RealServer) {
 	if v, ok := p.uint(n, 1, 0, ipvsWeightLimit); ok {
 		rs.Weight, rs.weightSet = int32(v), true
 	}
 }
 
+// parseRSConnectTimeout reads the default connect_timeout of the real
+// server's checkers.
+//
+// Syntax:
+//
+//	connect_timeout SECONDS
 func parseRSConnectTimeout(p *parser, n *syntax.Node, rs *RealServer) {
 	var d Duration
 	p.lvsConnectTimeout(n, &d)
@@ -157,6 +168,12 @@ func parseRSConnectTimeout(p *parser, n *syntax.Node, rs *RealServer) {
 	}
 }
 
+// parseRSDelayLoop reads the default delay_loop of the real server's
+// checkers.
+//
+// Syntax:
+//
+//	delay_loop SECONDS
 func parseRSDelayLoop(p *parser, n *syntax.Node, rs *RealServer) {
 	var d Duration
 	p.lvsDelayLoop(n, &d)

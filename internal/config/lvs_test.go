@@ -580,3 +580,17 @@ virtual_server 192.0.2.1 80 {
 		t.Errorf("problems %q", lvsMessages(p.diags))
 	}
 }
+
+func TestLVSJSON(t *testing.T) {
+	files := []string{"lvs_dr_http.conf", "lvs_group_ranges.conf", "lvs_udp.conf", "lvs_smtp.conf", "lvs_misc.conf"}
+	for _, f := range files {
+		cfg, _ := Load("testdata/golden/"+f, goldenOptions())
+		var b strings.Builder
+		if err := JSON(&b, cfg); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if !strings.Contains(b.String(), `"virtual_server"`) {
+			t.Errorf("%s: no virtual_server in JSON", f)
+		}
+	}
+}

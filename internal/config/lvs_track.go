@@ -64,6 +64,12 @@ func parseFileCheck(p *parser, n *syntax.Node, rs *RealServer) {
 	rs.FileCheck = append(rs.FileCheck, c)
 }
 
+// parseFileCheckWeight reads the weight the track_file's value is
+// multiplied by.
+//
+// Syntax:
+//
+//	weight N [reverse|noreverse]   # -2147483647..2147483647
 func parseFileCheckWeight(p *parser, n *syntax.Node, c *FileCheck) {
 	if len(n.Words) < 2 {
 		p.errorf(n, KindMissing, "track file weight missing")

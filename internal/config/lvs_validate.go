@@ -143,6 +143,12 @@ func (p *parser) lvsValidateVS(vs *VirtualServer) bool {
 	} else {
 		p.lvsFixPorts(vs, fwmark)
 	}
+	// keepalived looks for duplicates before it fills in the ports.
+	for i, rs := range vs.RealServers {
+		if lvsHasServer(vs.RealServers[:i], rs.Addr) {
+			p.report(rs.Pos, Info, KindDuplicate, "VS %s: real server %s duplicates another once its port is set - keepalived keeps both", lvsFmtVS(vs), lvsFmtRS(vs, rs.Addr))
+		}
+	}
 	return true
 }
 

@@ -251,6 +251,12 @@ var vsTable = table[VirtualServer]{
 	"real_server":             blk(parseRealServer),
 }
 
+// parseVSIPFamily reads the family of a fwmark or group service; it must
+// agree with the servers'.
+//
+// Syntax:
+//
+//	ip_family inet|inet6
 func parseVSIPFamily(p *parser, n *syntax.Node, vs *VirtualServer) {
 	fam, ok := p.oneOf(n, 1, "inet", "inet6")
 	switch {
@@ -262,6 +268,11 @@ func parseVSIPFamily(p *parser, n *syntax.Node, vs *VirtualServer) {
 	}
 }
 
+// parseVSSched reads the IPVS scheduler.
+//
+// Syntax:
+//
+//	lvs_sched rr|wrr|lc|wlc|lblc|sh|mh|dh|fo|ovf|lblcr|sed|nq|twos
 func parseVSSched(p *parser, n *syntax.Node, vs *VirtualServer) {
 	if !lvsNeed(p, n) {
 		return
@@ -278,6 +289,10 @@ func parseVSSched(p *parser, n *syntax.Node, vs *VirtualServer) {
 // parseVSFlag sets a scheduler flag. sh-* and mh-* only apply to their
 // scheduler, which must be set before them: an sh-* flag under mh (or the
 // reverse) is ignored silently, as keepalived does.
+//
+// Syntax:
+//
+//	hashed | ops | flag-1 | flag-2 | flag-3 | sh-port | sh-fallback | mh-port | mh-fallback
 func parseVSFlag(p *parser, n *syntax.Node, vs *VirtualServer) {
 	lvsFlag(p, n)
 	flags := map[string]*bool{
@@ -300,6 +315,11 @@ func parseVSFlag(p *parser, n *syntax.Node, vs *VirtualServer) {
 	}
 }
 
+// parseVSPersistenceEngine reads the IPVS persistence engine (sip).
+//
+// Syntax:
+//
+//	persistence_engine NAME
 func parseVSPersistenceEngine(p *parser, n *syntax.Node, vs *VirtualServer) {
 	if !lvsNeed(p, n) {
 		return
@@ -313,6 +333,12 @@ func parseVSPersistenceEngine(p *parser, n *syntax.Node, vs *VirtualServer) {
 	vs.PersistenceEngine = name
 }
 
+// parseVSPersistenceTimeout reads the persistence timeout; no value means
+// 360 s.
+//
+// Syntax:
+//
+//	persistence_timeout [SECONDS]   # 1..2678400
 func parseVSPersistenceTimeout(p *parser, n *syntax.Node, vs *VirtualServer) {
 	if len(n.Words) < 2 {
 		vs.PersistenceTimeout = lvsPersistentTimeout
@@ -326,6 +352,10 @@ func parseVSPersistenceTimeout(p *parser, n *syntax.Node, vs *VirtualServer) {
 // parseVSPersistenceGranularity reads a netmask (IPv4) or prefix length
 // (IPv6); the family is the server's, else guessed from a '.' in the
 // value. It also makes the service persistent.
+//
+// Syntax:
+//
+//	persistence_granularity NETMASK|PREFIXLEN
 func parseVSPersistenceGranularity(p *parser, n *syntax.Node, vs *VirtualServer) {
 	if !lvsNeed(p, n) {
 		return
@@ -369,6 +399,11 @@ func containsByte(s string, c byte) bool {
 	return false
 }
 
+// parseVSProtocol reads the protocol (case-insensitive).
+//
+// Syntax:
+//
+//	protocol TCP|UDP|SCTP
 func parseVSProtocol(p *parser, n *syntax.Node, vs *VirtualServer) {
 	if !lvsNeed(p, n) {
 		return
@@ -402,6 +437,12 @@ func equalFoldASCII(a, b string) bool {
 	return true
 }
 
+// parseVSQuorum reads the minimum total weight of live servers; a bad
+// value gives 1.
+//
+// Syntax:
+//
+//	quorum N
 func parseVSQuorum(p *parser, n *syntax.Node, vs *VirtualServer) {
 	v, ok := p.uint(n, 1, 1, math.MaxUint32)
 	if !ok {
@@ -410,20 +451,34 @@ func parseVSQuorum(p *parser, n *syntax.Node, vs *VirtualServer) {
 	vs.Quorum = uint32(v)
 }
 
+// parseVSHysteresis reads the margin around the quorum.
+//
+// Syntax:
+//
+//	hysteresis N
 func parseVSHysteresis(p *parser, n *syntax.Node, vs *VirtualServer) {
 	if v, ok := p.uint(n, 1, 0, math.MaxUint32); ok {
 		vs.Hysteresis = uint32(v)
 	}
 }
 
+// parseVSWeight reads the default weight of the real servers.
+//
+// Syntax:
+//
+//	weight N          # 1..2147483647
 func parseVSWeight(p *parser, n *syntax.Node, vs *VirtualServer) {
 	if v, ok := p.uint(n, 1, 1, ipvsWeightLimit); ok {
 		vs.Weight = int32(v)
 	}
 }
 
-// parseVSSorryServer reads "sorry_server IP [PORT]". The sorry server
-// takes the virtual server's forwarding method as it is at this line.
+// parseVSSorryServer reads the sorry server, which takes the virtual
+// server's forwarding method as it is at this line.
+//
+// Syntax:
+//
+//	sorry_server IP [PORT]
 func parseVSSorryServer(p *parser, n *syntax.Node, vs *VirtualServer) {
 	if !lvsNeed(p, n) {
 		return
@@ -437,6 +492,12 @@ func parseVSSorryServer(p *parser, n *syntax.Node, vs *VirtualServer) {
 	vs.SorryServer, vs.SorryServerInhibit, vs.SorryServerLVSMethod = &srv, false, &m
 }
 
+// parseVSSorryInhibit keeps the sorry server with weight 0 instead of
+// removing it.
+//
+// Syntax:
+//
+//	sorry_server_inhibit
 func parseVSSorryInhibit(p *parser, n *syntax.Node, vs *VirtualServer) {
 	if vs.SorryServer == nil {
 		p.errorf(n, KindConflict, "Ignoring sorry_server inhibit used before or without sorry_server")
@@ -445,6 +506,11 @@ func parseVSSorryInhibit(p *parser, n *syntax.Node, vs *VirtualServer) {
 	vs.SorryServerInhibit = lvsFlag(p, n)
 }
 
+// parseVSSorryMethod reads the sorry server's forwarding method.
+//
+// Syntax:
+//
+//	sorry_server_lvs_method NAT|DR|TUN [...]
 func parseVSSorryMethod(p *parser, n *syntax.Node, vs *VirtualServer) {
 	if vs.SorryServer == nil {
 		p.errorf(n, KindConflict, "sorry_server forwarding used without sorry_server")
