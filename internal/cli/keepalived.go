@@ -65,10 +65,11 @@ func (r *kaRun) configTest() int {
 }
 
 // daemon would start keepalived. For now it validates the configuration
-// as keepalived does before starting and then refuses honestly.
+// as keepalived does before starting and then refuses honestly. Without a
+// configuration it can run, keepalived exits with EXIT_NOTCONFIGURED.
 func (r *kaRun) daemon() int {
-	cfg, _, ok := r.load()
-	if !ok {
+	cfg, diags, ok := r.load()
+	if !ok || hasFatal(diags) {
 		return exitNoConfig
 	}
 	if r.flags.dumpConf {
@@ -78,6 +79,15 @@ func (r *kaRun) daemon() int {
 	}
 	fmt.Fprintln(r.stderr, notImplemented)
 	return exitFatal
+}
+
+func hasFatal(diags config.Diagnostics) bool {
+	for _, d := range diags {
+		if d.Severity == config.Fatal {
+			return true
+		}
+	}
+	return false
 }
 
 // load reads the configuration and prints its problems.
