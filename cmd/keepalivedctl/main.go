@@ -1,0 +1,14 @@
+// Command keepalivedctl is keepalived-go's operator tool (see
+// internal/cli).
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/keepalived-go/keepalived/internal/cli"
+)
+
+func main() {
+	os.Exit(cli.RunKeepalivedctl(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
