@@ -2,6 +2,7 @@ package config
 
 import (
 	"io/fs"
+	"strings"
 
 	"github.com/keepalived-go/keepalived/internal/config/syntax"
 )
@@ -16,7 +17,7 @@ type Config struct {
 	VRRPSection
 	LVSSection
 
-	scriptCount int // scripts configured, for the script-security check
+	scripts []*Script // every script configured, for the script-security check
 }
 
 // Options are the inputs to parsing that do not come from the file.
@@ -34,6 +35,11 @@ type Options struct {
 	// InterfaceExists reports whether a network interface exists. Nil skips
 	// the interface checks (keepalived reports missing interfaces).
 	InterfaceExists func(name string) bool
+	// ScriptFound reports whether a script's program (its argv[0], a path or
+	// a name searched in PATH) exists. keepalived disables scripts it cannot
+	// find, and only scripts it found count for the script-security check.
+	// Nil means every script is found.
+	ScriptFound func(argv0 string) bool
 }
 
 // Load reads the configuration file at path with its includes.
@@ -100,7 +106,24 @@ func rootTable() table[Config] {
 // validateScripts applies keepalived's script-security rule: scripts
 // configured without enable_script_security make -t exit 6.
 func (p *parser) validateScripts() {
-	if p.cfg.scriptCount > 0 && !p.cfg.Global.EnableScriptSecurity {
+	if p.cfg.Global.EnableScriptSecurity {
+		return
+	}
+	found := false
+	for _, s := range p.cfg.scripts {
+		found = found || p.scriptFound(s)
+	}
+	if found {
 		p.report(syntax.Pos{}, Security, KindSecurity, "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
 	}
+}
+
+// scriptFound applies keepalived's check_script_secure() lookup: a
+// "</path" test is not a script, and a program that cannot be found is
+// disabled.
+func (p *parser) scriptFound(s *Script) bool {
+	if len(s.Args) == 0 || strings.HasPrefix(strings.TrimLeft(strings.TrimPrefix(s.Args[0], "<"), " \t"), "/") && strings.HasPrefix(s.Args[0], "<") {
+		return false
+	}
+	return p.opts.ScriptFound == nil || p.opts.ScriptFound(s.Args[0])
 }

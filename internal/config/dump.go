@@ -21,7 +21,9 @@ import (
 // tag name; a field tagged `dump:"label"` is printed after its block's
 // keyword instead of inside (vrrp_instance VI_1 {); fields tagged
 // omitempty are left out when zero; nil pointers and empty lists are left
-// out; a list of scalars is a value block with one entry per line.
+// out; a list of scalars is a value block with one entry per line, and a
+// list tagged `dump:"inline"` has its entries printed directly in the
+// enclosing block.
 func Dump(w io.Writer, c *Config) error {
 	d := &dumper{w: w}
 	d.fields(reflect.ValueOf(c).Elem(), reflect.Value{}, 0)
@@ -51,6 +53,7 @@ type dumper struct {
 }
 
 func (d *dumper) line(depth int, s string) {
+	s = strings.TrimRight(s, " ")
 	if d.err == nil {
 		_, d.err = fmt.Fprintf(d.w, "%s%s\n", strings.Repeat("  ", depth), s)
 	}
@@ -98,6 +101,10 @@ func (d *dumper) fields(v, def reflect.Value, depth int) {
 		}
 		if name == "" {
 			name = f.Name
+		}
+		if f.Tag.Get("dump") == "inline" && fv.Kind() == reflect.Slice {
+			d.inline(fv, depth)
+			continue
 		}
 		if strings.Contains(opts, "omitempty") && fv.IsZero() {
 			continue
@@ -155,6 +162,16 @@ func (d *dumper) value(name string, v reflect.Value, depth int) {
 			d.value(fmt.Sprint(k), v.MapIndex(k), depth+1)
 		}
 		d.line(depth, "}")
+	}
+}
+
+// inline writes a list's entries directly in the enclosing block, one per
+// line (the body of a virtual_server_group, for example).
+func (d *dumper) inline(v reflect.Value, depth int) {
+	for i := 0; i < v.Len(); i++ {
+		if s, ok := scalar(v.Index(i)); ok {
+			d.line(depth, s)
+		}
 	}
 }
 

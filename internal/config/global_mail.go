@@ -162,7 +162,7 @@ func parseNotificationEmail(p *parser, n *syntax.Node, g *Global) {
 		addrs = append(addrs, v.Words...)
 	}
 	if len(addrs) == 0 {
-		p.errorf(n, KindMissing, "Warning - empty notification_email block")
+		p.report(blockEnd(n), Error, KindMissing, "Warning - empty notification_email block")
 		return
 	}
 	g.NotificationEmail = append(g.NotificationEmail, addrs...)

@@ -173,7 +173,7 @@ func (p *parser) lvsPort(n *syntax.Node, dst *uint16) {
 // dropped otherwise.
 func (p *parser) lvsConnOK(n *syntax.Node, c *CheckConn) bool {
 	if c.ConnectIP.Is6() && c.ConnectIP.IsLinkLocalUnicast() && c.BindIf == "" {
-		p.report(lvsEnd(n), Error, KindMissing, "Checker link local address %s requires a bind_if", c.ConnectIP)
+		p.report(blockEnd(n), Error, KindMissing, "Checker link local address %s requires a bind_if", c.ConnectIP)
 		return false
 	}
 	return true

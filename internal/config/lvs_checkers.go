@@ -218,7 +218,7 @@ func parseMiscCheck(p *parser, n *syntax.Node, rs *RealServer) {
 	c := &MiscCheck{CheckParams: newCheckParams(0, Second), Pos: n.Pos}
 	parseBlock(p, n.Children, c, miscCheckTable)
 	if c.Path == nil {
-		p.report(lvsEnd(n), Error, KindMissing, "No script path has been specified for MISC_CHECKER - skipping")
+		p.report(blockEnd(n), Error, KindMissing, "No script path has been specified for MISC_CHECKER - skipping")
 		return
 	}
 	c.Path.User, c.Path.Group = c.user, c.group
@@ -342,7 +342,7 @@ func parseUDPCheck(p *parser, n *syntax.Node, rs *RealServer) {
 		return
 	}
 	if c.MinReplyLength > c.MaxReplyLength {
-		p.report(lvsEnd(n), Error, KindConflict, "UDP_CHECK min_reply length %d > max_reply_length %d - will always fail", c.MinReplyLength, c.MaxReplyLength)
+		p.report(blockEnd(n), Error, KindConflict, "UDP_CHECK min_reply length %d > max_reply_length %d - will always fail", c.MinReplyLength, c.MaxReplyLength)
 	}
 	rs.UDPCheck = append(rs.UDPCheck, c)
 }

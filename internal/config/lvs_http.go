@@ -159,7 +159,7 @@ func parseHTTPCheck(p *parser, n *syntax.Node, rs *RealServer, list *[]*HTTPChec
 	c := &HTTPCheck{CheckConn: newCheckConn(rs), CheckParams: newCheckParams(1, 3*Second), HTTPProtocol: "1.0", Pos: n.Pos}
 	parseBlock(p, n.Children, c, t)
 	if len(c.URLs) == 0 {
-		p.report(lvsEnd(n), Error, KindMissing, "HTTP/SSL_GET checker has no urls specified - ignoring")
+		p.report(blockEnd(n), Error, KindMissing, "HTTP/SSL_GET checker has no urls specified - ignoring")
 		return
 	}
 	if p.lvsConnOK(n, &c.CheckConn) {
@@ -242,7 +242,7 @@ var sslURLTable = lvsMerge(urlTable, table[HTTPURL]{
 func parseHTTPURL(p *parser, n *syntax.Node, c *HTTPCheck, t table[HTTPURL]) {
 	u := &HTTPURL{Pos: n.Pos}
 	parseBlock(p, n.Children, u, t)
-	end := lvsEnd(n)
+	end := blockEnd(n)
 	if u.Path == "" {
 		p.report(end, Error, KindMissing, "HTTP/SSL_GET checker url has no path - ignoring")
 		return

@@ -103,7 +103,7 @@ func parseRealServer(p *parser, n *syntax.Node, vs *VirtualServer) {
 			vs.IPFamily = fam
 		case fam:
 		default:
-			p.report(lvsEnd(n), Error, KindConflict, "Address family of virtual server and real server %s don't match - skipping real server.", srv.Addr)
+			p.report(blockEnd(n), Error, KindConflict, "Address family of virtual server and real server %s don't match - skipping real server.", srv.Addr)
 			return
 		}
 	}

@@ -542,13 +542,13 @@ func TestLVSNftablesSchedulers(t *testing.T) {
 
 func TestLVSEnd(t *testing.T) {
 	nodes, _ := syntax.ParseBytes("t.conf", []byte("a {\n  b {\n    c 1\n  }\n}\nd {\n}\n"), syntax.Options{})
-	if got := lvsEnd(nodes[0]).Line; got != 5 {
+	if got := blockEnd(nodes[0]).Line; got != 5 {
 		t.Errorf("end of a = %d, want 5", got)
 	}
-	if got := lvsEnd(nodes[0].Children[0]).Line; got != 4 {
+	if got := blockEnd(nodes[0].Children[0]).Line; got != 4 {
 		t.Errorf("end of b = %d, want 4", got)
 	}
-	if got := lvsEnd(nodes[1]).Line; got != 7 {
+	if got := blockEnd(nodes[1]).Line; got != 7 {
 		t.Errorf("end of d = %d, want 7", got)
 	}
 }

@@ -55,10 +55,10 @@ var fileCheckTable = table[FileCheck]{
 //	    weight N [reverse|noreverse]   # -2147483647..2147483647
 //	}
 func parseFileCheck(p *parser, n *syntax.Node, rs *RealServer) {
-	c := &FileCheck{Pos: n.Pos, endPos: lvsEnd(n)}
+	c := &FileCheck{Pos: n.Pos, endPos: blockEnd(n)}
 	parseBlock(p, n.Children, c, fileCheckTable)
 	if c.TrackFile == "" {
-		p.report(lvsEnd(n), Error, KindMissing, "FILE_CHECK has no track_file specified - ignoring")
+		p.report(blockEnd(n), Error, KindMissing, "FILE_CHECK has no track_file specified - ignoring")
 		return
 	}
 	rs.FileCheck = append(rs.FileCheck, c)
@@ -129,7 +129,7 @@ func parseBFDCheck(p *parser, n *syntax.Node, rs *RealServer) {
 		}
 	}
 	if c.Name == "" {
-		p.report(lvsEnd(n), Error, KindMissing, "(%s) No name has been specified for BFD_CHECKER - skipping", who)
+		p.report(blockEnd(n), Error, KindMissing, "(%s) No name has been specified for BFD_CHECKER - skipping", who)
 		return
 	}
 	rs.BFDCheck = append(rs.BFDCheck, c)

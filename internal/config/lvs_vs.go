@@ -179,7 +179,7 @@ func (p *parser) lvsVSEnd(n *syntax.Node, vs *VirtualServer) {
 			vs.IPFamily = fam
 		case fam:
 		default:
-			p.report(lvsEnd(n), Error, KindConflict, "Address family of virtual server and sorry server %s don't match - skipping sorry server.", ss.Addr)
+			p.report(blockEnd(n), Error, KindConflict, "Address family of virtual server and sorry server %s don't match - skipping sorry server.", ss.Addr)
 			vs.SorryServer, vs.SorryServerInhibit, vs.SorryServerLVSMethod = nil, false, nil
 		}
 	}

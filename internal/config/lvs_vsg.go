@@ -128,7 +128,7 @@ func parseVirtualServerGroup(p *parser, n *syntax.Node, c *Config) {
 			g.Entries = append(g.Entries, e)
 		}
 	}
-	end := lvsEnd(n)
+	end := blockEnd(n)
 	v4, v6, noFamily := g.families()
 	switch {
 	case len(g.Entries) == 0:
@@ -299,21 +299,4 @@ func lvsStrtoul(s string, base int) (uint64, string) {
 		v = v*uint64(base) + d
 	}
 	return v, s[i:]
-}
-
-// lvsEnd approximates the position of the '}' closing block n, where
-// keepalived reports the problems it finds when a block ends: the line
-// after the block's last line. (syntax.Node does not record the line of
-// the closing brace.)
-func lvsEnd(n *syntax.Node) syntax.Pos {
-	end := n.Pos
-	if k := len(n.Children); k > 0 {
-		last := n.Children[k-1]
-		end = last.Pos
-		if last.Block {
-			end = lvsEnd(last)
-		}
-	}
-	end.Line++
-	return end
 }

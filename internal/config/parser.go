@@ -100,7 +100,7 @@ func (p *parser) nargs(n *syntax.Node, min, max int) bool {
 		return false
 	}
 	if max >= 0 && got > max {
-		p.warnf(n, KindValue, "%s: ignoring extra arguments '%s'", n.Keyword(), strings.Join(n.Words[1+max:], " "))
+		p.infof(n, KindValue, "%s: ignoring extra arguments '%s'", n.Keyword(), strings.Join(n.Words[1+max:], " "))
 	}
 	return true
 }
@@ -302,10 +302,21 @@ func (p *parser) script(n *syntax.Node) (*Script, bool) {
 		p.errorf(n, KindValue, "Unable to parse script for %s: %v", n.Keyword(), err)
 		return nil, false
 	}
-	p.cfg.scriptCount++
-	return &Script{Args: c.Args, User: c.User, Group: c.Group, Pos: n.Pos}, true
+	sc := &Script{Args: c.Args, User: c.User, Group: c.Group, Pos: n.Pos}
+	p.cfg.scripts = append(p.cfg.scripts, sc)
+	return sc, true
 }
 
 // values returns the entries of a value block, one line each ("{ a b }"
 // lines hold several words; each line is one entry).
 func values(n *syntax.Node) []*syntax.Node { return n.Children }
+
+// blockEnd is the position of the '}' closing block n, where keepalived
+// reports the problems it finds when a block ends (the block's own line if
+// it was never closed).
+func blockEnd(n *syntax.Node) syntax.Pos {
+	if n.End != (syntax.Pos{}) {
+		return n.End
+	}
+	return n.Pos
+}

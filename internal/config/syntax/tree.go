@@ -15,6 +15,8 @@ type Node struct {
 	// the lines inside.
 	Block    bool
 	Children []*Node
+	// End is where the block's closing '}' was read (zero if none was).
+	End Pos
 }
 
 // Keyword returns the first word.
@@ -50,6 +52,7 @@ func build(lines []logical) ([]*Node, []Error) {
 			if len(stack) == 1 {
 				errs = append(errs, Error{Pos: ln.pos, Msg: "Extra '}' found"})
 			} else {
+				stack[len(stack)-1].End = ln.pos
 				stack = stack[:len(stack)-1]
 			}
 			prev = nil
