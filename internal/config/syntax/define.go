@@ -181,6 +181,9 @@ func (l *lexer) predefine() {
 	l.defs = map[string]*definition{
 		"_PWD": {fn: func([]string) (string, error) { return l.dir(), nil }},
 		"_INSTANCE": {fn: func([]string) (string, error) {
+			if l.opts.Instance == "" {
+				return l.opts.ConfigID, nil
+			}
 			return l.opts.Instance, nil
 		}},
 		"_RANDOM": {fn: l.random, maxArgs: 2, numericArgs: true},

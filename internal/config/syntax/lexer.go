@@ -16,7 +16,8 @@ type Options struct {
 	// ConfigID is matched by "@ID" lines (keepalived's -i, default the host
 	// name up to the first dot). Empty: no "@ID" line matches.
 	ConfigID string
-	// Instance is the value of ${_INSTANCE}.
+	// Instance is the value of ${_INSTANCE}; empty means ConfigID, as
+	// keepalived's ${_INSTANCE} is its config id.
 	Instance string
 	// FS reads files; names are absolute paths without the leading '/'.
 	// Nil means the host file system.

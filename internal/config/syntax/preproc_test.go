@@ -304,3 +304,17 @@ func TestRandomRange(t *testing.T) {
 		t.Errorf("${_RANDOM 3} gave %v over 200 seeds, want all of 0..3", seen)
 	}
 }
+
+// keepalived's ${_INSTANCE} is its config id (-i, or the host name).
+func TestInstanceDefaultsToConfigID(t *testing.T) {
+	runLexCases(t, []lexCase{{
+		name: "config id",
+		src:  "kw ${_INSTANCE}\n",
+		want: "1: kw|node1\n",
+	}, {
+		name: "no config id",
+		src:  "kw x${_INSTANCE}y\n",
+		opts: func(o *Options) { o.ConfigID = "" },
+		want: "1: kw|xy\n",
+	}})
+}
