@@ -56,16 +56,17 @@ type logical struct {
 }
 
 type lexer struct {
-	opts    Options
-	fsys    fs.FS
-	rand    *rand.Rand
-	getenv  func(string) string
-	defs    map[string]*definition
-	check   IncludeCheck
-	files   []string // include stack: the file being read is last
-	pending *definition
-	lines   []logical
-	errs    []Error
+	opts     Options
+	fsys     fs.FS
+	rand     *rand.Rand
+	getenv   func(string) string
+	defs     map[string]*definition
+	check    IncludeCheck
+	files    []string // include stack: the file being read is last
+	pending  *definition
+	lines    []logical
+	errs     []Error
+	reported map[Error]bool
 }
 
 // ParseFile reads the configuration file name (an absolute path, or one
@@ -118,11 +119,24 @@ func (l *lexer) finish() ([]*Node, []Error) {
 }
 
 func (l *lexer) errorf(pos Pos, format string, args ...any) {
-	l.errs = append(l.errs, Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+	l.add(Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (l *lexer) warnf(pos Pos, format string, args ...any) {
-	l.errs = append(l.errs, Error{Pos: pos, Warning: true, Msg: fmt.Sprintf(format, args...)})
+	l.add(Error{Pos: pos, Warning: true, Msg: fmt.Sprintf(format, args...)})
+}
+
+// add records an error once: a line read several times (by ~SEQ, or
+// again after substitution) reports each problem once.
+func (l *lexer) add(e Error) {
+	if l.reported[e] {
+		return
+	}
+	if l.reported == nil {
+		l.reported = map[Error]bool{}
+	}
+	l.reported[e] = true
+	l.errs = append(l.errs, e)
 }
 
 // dir is the directory of the file being read (${_PWD}).
@@ -219,7 +233,7 @@ func (l *lexer) feed(text string, pos Pos, depth int) {
 	}
 	var more []string
 	if text[0] != '~' && strings.IndexByte(text, '$') >= 0 {
-		out, extra, changed, err := l.substitute(text)
+		out, extra, changed, err := l.substitute(text, pos)
 		if err != nil {
 			l.errorf(pos, "%v", err)
 			return
@@ -265,7 +279,7 @@ func (l *lexer) runLoop(text string, pos Pos, depth int) {
 	var lp loop
 	var err error
 	if strings.HasPrefix(text, "~SEQ") {
-		lp, err = l.parseSeq(text)
+		lp, err = l.parseSeq(text, pos)
 	} else {
 		lp, err = parseLst(text)
 	}

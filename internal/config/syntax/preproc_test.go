@@ -318,3 +318,73 @@ func TestInstanceDefaultsToConfigID(t *testing.T) {
 		want: "1: kw|xy\n",
 	}})
 }
+
+// A predefined parameter given arguments it does not accept is reported
+// and left as it is, as keepalived's find_definition() does; parameters
+// that take no arguments are left as they are silently.
+func TestParameterArgumentErrors(t *testing.T) {
+	runLexCases(t, []lexCase{{
+		name: "sequence repeating a bad reference reports it once",
+		src:  "~SEQ(i, 3) kw${_RANDOM x}\n",
+		want: `
+			1: kw$ {
+			  1: _RANDOM|x
+			}
+			1: kw$ {
+			  1: _RANDOM|x
+			}
+			1: kw$ {
+			  1: _RANDOM|x
+			}
+			`,
+		errs: []string{"keepalived.conf:1: definition _RANDOM requires numeric parameters only"},
+	}, {
+		name: "_RANDOM with non-numeric arguments is left as it is",
+		src:  "kw ${_RANDOM a b}\n",
+		want: `
+			1: kw|$ {
+			  1: _RANDOM|a|b
+			}
+			`,
+		errs: []string{"keepalived.conf:1: definition _RANDOM requires numeric parameters only"},
+	}, {
+		name: "_RANDOM with too many arguments is left as it is",
+		src:  "kw ${_RANDOM 1 2 3}\n",
+		want: `
+			1: kw|$ {
+			  1: _RANDOM|1|2|3
+			}
+			`,
+		errs: []string{"keepalived.conf:1: definition _RANDOM requires between 0 and 2 parameters, 3 specified"},
+	}, {
+		name: "_RANDOM with reversed bounds uses the minimum",
+		src:  "kw ${_RANDOM 9 3}\n",
+		want: `
+			1: kw|9
+			`,
+		errs: []string{"keepalived.conf:1: ${_RANDOM}: min 9 exceeds max 3, using 9"},
+	}, {
+		name: "_ENV without a name is left as it is",
+		src:  "kw ${_ENV}\n",
+		want: `
+			1: kw|$ {
+			  1: _ENV
+			}
+			`,
+		errs: []string{"keepalived.conf:1: definition _ENV requires between 1 and 1 parameters, 0 specified"},
+	}, {
+		name: "arguments to parameters that take none",
+		src:  "$A=a\nkw ${A x} ${_PWD x} ${_HASH x}\n",
+		want: `
+			2: kw|$ {
+			  2: A|x
+			}
+			2: $ {
+			  2: _PWD|x
+			}
+			2: $ {
+			  2: _HASH|x
+			}
+			`,
+	}})
+}

@@ -21,7 +21,7 @@ type loop struct {
 // parseSeq parses "~SEQ(var, end)", "~SEQ(var, start, end)",
 // "~SEQ(var, start, step, end)" and the hex form "~SEQx(...)". Arguments
 // may use parameters and C number prefixes (0x..).
-func (l *lexer) parseSeq(line string) (loop, error) {
+func (l *lexer) parseSeq(line string, pos Pos) (loop, error) {
 	p := line[len("~SEQ"):]
 	hex := strings.HasPrefix(p, "x")
 	if hex {
@@ -42,9 +42,12 @@ func (l *lexer) parseSeq(line string) (loop, error) {
 	if name == "" || strings.ContainsAny(name, " \t") || !strings.Contains(inner, ",") {
 		return loop{}, fmt.Errorf("invalid ~SEQ definition '%s'", line)
 	}
-	args, _, _, err := l.substitute(args)
+	args, more, _, err := l.substitute(args, pos)
 	if err != nil {
 		return loop{}, err
+	}
+	if len(more) > 0 {
+		return loop{}, fmt.Errorf("~SEQ parameter is multiline definition '%s'", line)
 	}
 	var nums []int64
 	for _, a := range strings.Split(args, ",") {
