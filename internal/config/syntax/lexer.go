@@ -240,6 +240,16 @@ func (l *lexer) feed(text string, pos Pos, depth int) {
 		}
 		if changed {
 			out, _ = decomment(out)
+			if out != "" && (out[0] == '@' || strings.IndexByte(out, '$') >= 0) {
+				// keepalived 2.2.7 reads a changed line again from the
+				// start: it may now be a conditional line, a definition,
+				// a ~SEQ or hold more references.
+				l.feed(out, pos, depth+1)
+				for _, m := range extra {
+					l.feed(m, pos, depth+1)
+				}
+				return
+			}
 		}
 		text, more = out, extra
 	}

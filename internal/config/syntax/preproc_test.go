@@ -388,3 +388,33 @@ func TestParameterArgumentErrors(t *testing.T) {
 			`,
 	}})
 }
+
+// keepalived 2.2.7 reads a line changed by substitution again from the
+// start when it begins with '@' or still holds a '$' (read_line's recheck).
+func TestSubstitutionRecheck(t *testing.T) {
+	runLexCases(t, []lexCase{{
+		name: "a definition can hold a conditional line",
+		src:  "$L=@node1 kw yes\n$L\n$M=@node2 kw no\n$M\n",
+		want: "2: kw|yes\n",
+	}, {
+		name: "a definition can start a sequence",
+		src:  "$S=~SEQ(i, 2)\n$S s$i\n",
+		want: "2: s1\n2: s2\n",
+	}, {
+		name: "a sequence without references is not read again",
+		src:  "$N=~SEQ(i, 2) plain\n$N\n",
+		want: "2: ~SEQ(i,|2)|plain\n",
+	}, {
+		name: "a definition can make a definition",
+		src:  "$D=$E=defined\n$D\nkw $E\n",
+		want: "3: kw|defined\n",
+	}, {
+		name: "undefined references stay",
+		src:  "$A=a $UNDEF\nkw $A\n",
+		want: "2: kw|a|$UNDEF\n",
+	}, {
+		name: "multi-line value lines are read again",
+		src:  "$ML=@node1 m1 \\\n @node2 m2 \\\n m3\n$ML\n",
+		want: "4: m1\n4: m3\n",
+	}})
+}
