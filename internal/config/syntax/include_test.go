@@ -295,3 +295,32 @@ func TestParseFile(t *testing.T) {
 		t.Errorf("missing main file: nodes %v, errors %v", nodes, errs)
 	}
 }
+
+// glob(3) counts a directory it cannot open as a missing file: keepalived
+// then says "Config files missing" (an includem error), not "No config
+// files matched".
+func TestIncludeMissingDirectory(t *testing.T) {
+	fsys := includeFS()
+	runLexCases(t, []lexCase{{
+		name: "plain include",
+		src:  "include nodir/*.conf\n",
+		fsys: fsys,
+		errs: []string{"W keepalived.conf:1: Config files missing 'nodir/*.conf'."},
+	}, {
+		name: "includem",
+		src:  "includem nodir/*.conf\n",
+		fsys: fsys,
+		errs: []string{"keepalived.conf:1: Config files missing 'nodir/*.conf'."},
+	}, {
+		name: "a file is not a directory",
+		src:  "include two.conf/*.conf\n",
+		fsys: fsys,
+		errs: []string{"W keepalived.conf:1: Config files missing 'two.conf/*.conf'."},
+	}, {
+		name: "with a matching alternative",
+		src:  "include {nodir/*.conf,two.conf}\n",
+		fsys: fsys,
+		want: "1: two\n",
+		errs: []string{`W keepalived.conf:1: Some config files missing: "{nodir/*.conf,two.conf}".`},
+	}})
+}
