@@ -101,3 +101,12 @@ func TestSplitBrace(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxWordsBoundsWords(t *testing.T) {
+	for _, line := range []string{"", " ", "a", " a b ", `a"b c"d`, `"" ""`, `kw "x`, `"a""b"`, "a\tb\fc", `x"`} {
+		w, _ := Words(line)
+		if n := maxWords(line); n < len(w) {
+			t.Errorf("maxWords(%q) = %d, Words gives %d", line, n, len(w))
+		}
+	}
+}

@@ -83,3 +83,47 @@ func TestSequenceErrors(t *testing.T) {
 		})
 	}
 }
+
+// Loops are bounded: one ~SEQ may not produce more than maxSeqLines lines,
+// checked before any is made, values near the ends of int64 terminate, and
+// nested loops stop at maxExpandedLines lines in all.
+func TestExpansionLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("makes millions of lines")
+	}
+	t.Run("int64 ends", func(t *testing.T) {
+		nodes, errs := ParseBytes(mainFile, []byte("~SEQ(i, 9223372036854775806, 1, 9223372036854775807) s$i\n~SEQ(i, -9223372036854775807, -9223372036854775808) t$i\n"), testOptions(nil))
+		if got, want := render(nodes), "1: s9223372036854775806\n1: s9223372036854775807\n2: t-9223372036854775807\n2: t-9223372036854775808\n"; got != want || len(errs) > 0 {
+			t.Errorf("tree:\n%s\nerrors %v", got, errs)
+		}
+	})
+	t.Run("whole int64 range", func(t *testing.T) {
+		_, errs := ParseBytes(mainFile, []byte("~SEQ(i, -9223372036854775808, 9223372036854775807) s$i\n"), testOptions(nil))
+		if len(errs) != 1 || !strings.Contains(errs[0].Msg, "produces more than") {
+			t.Errorf("errors %v", errs)
+		}
+	})
+	t.Run("largest sequence", func(t *testing.T) {
+		nodes, errs := ParseBytes(mainFile, []byte("~SEQ(i, 1048576) s\n"), testOptions(nil))
+		if len(nodes) != maxSeqLines || len(errs) > 0 {
+			t.Errorf("%d nodes, errors %v", len(nodes), errs)
+		}
+	})
+	t.Run("nested", func(t *testing.T) {
+		nodes, errs := ParseBytes(mainFile, []byte("~SEQ(i, 2000) ~SEQ(j, 2000) s\nafter\n"), testOptions(nil))
+		want := "keepalived.conf:1: configuration expands to more than 2097152 lines - ignoring the rest"
+		if got := renderErrors(errs); len(got) != 1 || got[0] != want {
+			t.Errorf("errors %q, want %q", got, want)
+		}
+		if len(nodes) >= maxExpandedLines {
+			t.Errorf("%d nodes", len(nodes))
+		}
+	})
+	t.Run("multi-line definition used many times", func(t *testing.T) {
+		src := "$ML=a \\\n" + strings.Repeat("b \\\n", 3000) + "c\n" + strings.Repeat("$ML\n", 3000)
+		nodes, errs := ParseBytes(mainFile, []byte(src), testOptions(nil))
+		if len(errs) != 1 || !strings.Contains(errs[0].Msg, "expands to more than") || len(nodes) >= maxExpandedLines {
+			t.Errorf("%d nodes, errors %v", len(nodes), errs)
+		}
+	})
+}
