@@ -48,7 +48,8 @@ const maxIncludeDepth = 32
 // maxExpandedLines bounds the lines one configuration may expand to
 // (physical lines, and the lines ~SEQ, ~LST, multi-line definitions and
 // brace splitting make), so that nested loops cannot multiply without end.
-const maxExpandedLines = 1 << 21
+// It is a variable so that the fuzz test can lower it.
+var maxExpandedLines = 1 << 21
 
 // maxFeedDepth bounds the recursion of generated lines (~SEQ nesting,
 // brace residues, multi-line values).
