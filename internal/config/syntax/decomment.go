@@ -9,7 +9,7 @@ import "strings"
 // multi-line definitions). unterminated reports an odd number of quotes.
 func decomment(s string) (out string, unterminated bool) {
 	s = strings.TrimLeft(s, " \t")
-	if strings.IndexAny(s, "!#\"\\") < 0 {
+	if !strings.ContainsAny(s, "!#\"\\") {
 		return strings.TrimRight(s, " \t"), false
 	}
 	var b strings.Builder
