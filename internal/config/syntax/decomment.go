@@ -9,6 +9,9 @@ import "strings"
 // multi-line definitions). unterminated reports an odd number of quotes.
 func decomment(s string) (out string, unterminated bool) {
 	s = strings.TrimLeft(s, " \t")
+	if !strings.ContainsAny(s, "!#\"\\") {
+		return strings.TrimRight(s, " \t"), false
+	}
 	var b strings.Builder
 	quote, cont := false, false
 loop:
@@ -55,6 +58,9 @@ const whiteSpace = " \t\f\n\r\v"
 // escapes). A quote inside a word also ends it: a"b c"d gives a, b c, d.
 // An unmatched quote ends the line and is reported through ok = false.
 func Words(line string) (words []string, ok bool) {
+	if n := maxWords(line); n > 0 {
+		words = make([]string, 0, n)
+	}
 	i := 0
 	for {
 		for i < len(line) && strings.IndexByte(whiteSpace, line[i]) >= 0 {
@@ -79,6 +85,22 @@ func Words(line string) (words []string, ok bool) {
 		words = append(words, line[i:j])
 		i = j
 	}
+}
+
+// maxWords bounds the number of words Words finds in line: word starts
+// are non-blanks after a blank or a quote, and quotes.
+func maxWords(line string) int {
+	n := 0
+	after := true // after a blank, a quote or at the start
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		blank := strings.IndexByte(whiteSpace, c) >= 0
+		if !blank && (after || c == '"') {
+			n++
+		}
+		after = blank || c == '"'
+	}
+	return n
 }
 
 // splitBrace finds the first '{' or '}' outside double quotes and splits the

@@ -18,8 +18,9 @@ const maxSubstitutions = 256
 type definition struct {
 	value     string
 	multiline bool
-	// fn computes the value of a predefined parameter from its arguments.
-	fn               func(args []string) (string, error)
+	// fn computes the value of a predefined parameter from its arguments;
+	// it may report problems at pos.
+	fn               func(args []string, pos Pos) string
 	minArgs, maxArgs int
 	numericArgs      bool
 }
@@ -113,8 +114,10 @@ func parseReference(s string) (reference, bool) {
 // substitute replaces parameter references in line, left to right; a
 // replacement is scanned again, so definitions may refer to others. Only
 // the first line of a multi-line value replaces the reference; the others
-// are returned in more, to be read as the following lines.
-func (l *lexer) substitute(line string) (out string, more []string, changed bool, err error) {
+// are returned in more, to be read as the following lines. A reference
+// with arguments its parameter does not take is left as it is (reported
+// at pos for the predefined parameters that take arguments).
+func (l *lexer) substitute(line string, pos Pos) (out string, more []string, changed bool, err error) {
 	count := 0
 	for i := 0; i < len(line); {
 		j := strings.IndexByte(line[i:], '$')
@@ -128,13 +131,14 @@ func (l *lexer) substitute(line string) (out string, more []string, changed bool
 			continue
 		}
 		def, ok := l.defs[ref.name]
-		if !ok || def.multiline && !ref.atEnd || len(ref.args) > 0 && def.fn == nil {
+		if !ok || def.multiline && !ref.atEnd || len(ref.args) > 0 && def.maxArgs == 0 {
 			i++
 			continue
 		}
-		value, err := l.expand(ref, def)
-		if err != nil {
-			return line, nil, changed, err
+		value, ok := l.expand(ref, def, pos)
+		if !ok {
+			i++
+			continue
 		}
 		if count++; count > maxSubstitutions {
 			return line, nil, changed, fmt.Errorf("parameter substitution on line '%s' does not terminate", line)
@@ -158,34 +162,40 @@ func (l *lexer) substitute(line string) (out string, more []string, changed bool
 	return line, more, changed, nil
 }
 
-// expand computes the value of a reference.
-func (l *lexer) expand(ref reference, def *definition) (string, error) {
+// expand computes the value of a reference. Arguments a predefined
+// parameter does not accept are reported and ok is false.
+func (l *lexer) expand(ref reference, def *definition, pos Pos) (value string, ok bool) {
 	if def.fn == nil {
-		return def.value, nil
+		return def.value, true
 	}
 	if n := len(ref.args); n < def.minArgs || n > def.maxArgs {
-		return "", fmt.Errorf("definition %s requires between %d and %d parameters, %d specified", ref.name, def.minArgs, def.maxArgs, n)
+		l.errorf(pos, "definition %s requires between %d and %d parameters, %d specified", ref.name, def.minArgs, def.maxArgs, n)
+		return "", false
 	}
 	if def.numericArgs {
 		for _, a := range ref.args {
-			if _, err := strconv.Atoi(a); err != nil {
-				return "", fmt.Errorf("definition %s requires numeric parameters only", ref.name)
+			if _, err := strconv.ParseUint(a, 10, 31); err != nil {
+				l.errorf(pos, "definition %s requires numeric parameters only", ref.name)
+				return "", false
 			}
 		}
 	}
-	return def.fn(ref.args)
+	return def.fn(ref.args, pos), true
 }
 
 // predefine installs keepalived's standard definitions.
 func (l *lexer) predefine() {
 	l.defs = map[string]*definition{
-		"_PWD": {fn: func([]string) (string, error) { return l.dir(), nil }},
-		"_INSTANCE": {fn: func([]string) (string, error) {
-			return l.opts.Instance, nil
+		"_PWD": {fn: func([]string, Pos) string { return l.dir() }},
+		"_INSTANCE": {fn: func([]string, Pos) string {
+			if l.opts.Instance == "" {
+				return l.opts.ConfigID
+			}
+			return l.opts.Instance
 		}},
 		"_RANDOM": {fn: l.random, maxArgs: 2, numericArgs: true},
-		"_ENV": {fn: func(a []string) (string, error) {
-			return l.getenv(a[0]), nil
+		"_ENV": {fn: func(a []string, _ Pos) string {
+			return l.getenv(a[0])
 		}, minArgs: 1, maxArgs: 1},
 		"_HASH": {value: "#"},
 		"_BANG": {value: "!"},
@@ -193,8 +203,9 @@ func (l *lexer) predefine() {
 }
 
 // random implements ${_RANDOM [MIN [MAX]]}: an integer in [MIN, MAX],
-// default 0..32767.
-func (l *lexer) random(args []string) (string, error) {
+// default 0..32767. A MIN above MAX is reported and MIN is used, as
+// keepalived does.
+func (l *lexer) random(args []string, pos Pos) string {
 	lo, hi := 0, 32767
 	if len(args) == 1 {
 		hi, _ = strconv.Atoi(args[0])
@@ -202,8 +213,9 @@ func (l *lexer) random(args []string) (string, error) {
 		lo, _ = strconv.Atoi(args[0])
 		hi, _ = strconv.Atoi(args[1])
 	}
-	if hi < lo {
-		return "", fmt.Errorf("_RANDOM: maximum %d is less than minimum %d", hi, lo)
+	if lo > hi {
+		l.errorf(pos, "${_RANDOM}: min %d exceeds max %d, using %d", lo, hi, lo)
+		hi = lo
 	}
-	return strconv.Itoa(lo + l.rand.IntN(hi-lo+1)), nil
+	return strconv.Itoa(lo + l.rand.IntN(hi-lo+1))
 }

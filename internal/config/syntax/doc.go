@@ -14,7 +14,8 @@
 //     repeat the rest of the line with $var set (they nest);
 //  6. "$NAME" and "${NAME}" late, recursive substitution, with the predefined
 //     ${_PWD} ${_INSTANCE} ${_RANDOM [MIN [MAX]]} ${_ENV NAME} ${_HASH}
-//     ${_BANG}; the result is decommented again;
+//     ${_BANG}; the result is decommented again and, when it starts with
+//     '@' or still holds a '$', read again from step 3 (keepalived 2.2.7);
 //  7. "include FILE" (and includer, includem, includew, includeb, includea)
 //     with glob and csh brace patterns, relative to the including file;
 //  8. brace splitting: the first '{' or '}' outside quotes ends a logical
@@ -23,5 +24,7 @@
 //
 // The logical lines are then assembled into a tree (Node): a line followed
 // by '{' owns the lines up to the matching '}'. Every node and every error
-// carries the file and line it came from.
+// carries the file and line it came from. A configuration expands to at
+// most 1<<21 lines (one ~SEQ to at most 1<<20), so that nested loops and
+// multi-line definitions cannot multiply without end.
 package syntax

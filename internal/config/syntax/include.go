@@ -62,6 +62,10 @@ func (l *lexer) include(kind byte, pattern string, pos Pos) {
 			matches = append(matches, alt)
 			continue
 		}
+		if !l.dirExists(alt) {
+			missing++
+			continue
+		}
 		m, err := fs.Glob(l.fsys, fsName(alt))
 		if err != nil {
 			l.errorf(pos, "Error reading config file(s): bad pattern %q, skipping", alt)
@@ -116,6 +120,20 @@ func (l *lexer) includeFile(name string, pos Pos, report func(IncludeCheck, stri
 	l.pending = nil
 	l.readText(name, data)
 	l.pending = saved
+}
+
+// dirExists reports whether the directory a glob pattern starts from (its
+// part before the first component with metacharacters) exists: glob(3)
+// counts a directory it cannot open as a missing file, which keepalived
+// reports as "Config files missing" rather than as an unmatched wildcard.
+func (l *lexer) dirExists(pattern string) bool {
+	i := strings.IndexAny(pattern, `*?[\`)
+	dir := pattern[:strings.LastIndexByte(pattern[:i], '/')+1]
+	if dir == "" {
+		return true
+	}
+	st, err := fs.Stat(l.fsys, fsName(dir))
+	return err == nil && st.IsDir()
 }
 
 // hasMeta reports whether a pattern has glob metacharacters.

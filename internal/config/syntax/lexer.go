@@ -1,7 +1,6 @@
 package syntax
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
@@ -16,7 +15,8 @@ type Options struct {
 	// ConfigID is matched by "@ID" lines (keepalived's -i, default the host
 	// name up to the first dot). Empty: no "@ID" line matches.
 	ConfigID string
-	// Instance is the value of ${_INSTANCE}.
+	// Instance is the value of ${_INSTANCE}; empty means ConfigID, as
+	// keepalived's ${_INSTANCE} is its config id.
 	Instance string
 	// FS reads files; names are absolute paths without the leading '/'.
 	// Nil means the host file system.
@@ -45,26 +45,29 @@ const (
 // maxIncludeDepth bounds include nesting (a cycle is reported earlier).
 const maxIncludeDepth = 32
 
+// maxExpandedLines bounds the lines one configuration may expand to
+// (physical lines, and the lines ~SEQ, ~LST, multi-line definitions and
+// brace splitting make), so that nested loops cannot multiply without end.
+// It is a variable so that the fuzz test can lower it.
+var maxExpandedLines = 1 << 21
+
 // maxFeedDepth bounds the recursion of generated lines (~SEQ nesting,
 // brace residues, multi-line values).
 const maxFeedDepth = 512
 
-type logical struct {
-	pos  Pos
-	text string
-}
-
 type lexer struct {
-	opts    Options
-	fsys    fs.FS
-	rand    *rand.Rand
-	getenv  func(string) string
-	defs    map[string]*definition
-	check   IncludeCheck
-	files   []string // include stack: the file being read is last
-	pending *definition
-	lines   []logical
-	errs    []Error
+	opts     Options
+	fsys     fs.FS
+	rand     *rand.Rand
+	getenv   func(string) string
+	defs     map[string]*definition
+	check    IncludeCheck
+	files    []string // include stack: the file being read is last
+	pending  *definition
+	tree     tree
+	errs     []Error
+	reported map[Error]bool
+	fed      int // lines read, see maxExpandedLines
 }
 
 // ParseFile reads the configuration file name (an absolute path, or one
@@ -112,16 +115,29 @@ func newLexer(opts Options) *lexer {
 }
 
 func (l *lexer) finish() ([]*Node, []Error) {
-	nodes, errs := build(l.lines)
-	return nodes, append(l.errs, errs...)
+	nodes := l.tree.close(func(pos Pos, msg string) { l.add(Error{Pos: pos, Msg: msg}) })
+	return nodes, l.errs
 }
 
 func (l *lexer) errorf(pos Pos, format string, args ...any) {
-	l.errs = append(l.errs, Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+	l.add(Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (l *lexer) warnf(pos Pos, format string, args ...any) {
-	l.errs = append(l.errs, Error{Pos: pos, Warning: true, Msg: fmt.Sprintf(format, args...)})
+	l.add(Error{Pos: pos, Warning: true, Msg: fmt.Sprintf(format, args...)})
+}
+
+// add records an error once: a line read several times (by ~SEQ, or
+// again after substitution) reports each problem once.
+func (l *lexer) add(e Error) {
+	if l.reported[e] {
+		return
+	}
+	if l.reported == nil {
+		l.reported = map[Error]bool{}
+	}
+	l.reported[e] = true
+	l.errs = append(l.errs, e)
 }
 
 // dir is the directory of the file being read (${_PWD}).
@@ -136,29 +152,31 @@ func (l *lexer) dir() string {
 func (l *lexer) readText(name string, data []byte) {
 	l.files = append(l.files, name)
 	defer func() { l.files = l.files[:len(l.files)-1] }()
+	src := string(data) // lines and words are substrings of this copy
 	lineNo := 0
-	for len(data) > 0 {
-		var raw []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			raw, data = data[:i], data[i+1:]
+	for len(src) > 0 {
+		var raw string
+		if i := strings.IndexByte(src, '\n'); i >= 0 {
+			raw, src = src[:i], src[i+1:]
 		} else {
-			raw, data = data, nil
+			raw, src = src, ""
 		}
 		lineNo++
 		pos := Pos{File: name, Line: lineNo}
-		raw = bytes.TrimRight(raw, "\r\n")
 		switch {
-		case len(raw) >= maxLine-1:
+		case len(raw) >= maxLine-1: // keepalived's fgets() buffer is full
 			l.errorf(pos, "line too long - ignoring")
 			continue
-		case bytes.IndexByte(raw, 0) >= 0:
+		case strings.IndexByte(raw, 0) >= 0:
 			l.errorf(pos, "configuration appears to have embedded NULs - ignoring line")
 			continue
-		case len(raw) == 0:
+		}
+		raw = strings.TrimRight(raw, "\r\n")
+		if len(raw) == 0 {
 			l.pending = nil
 			continue
 		}
-		text, unterminated := decomment(string(raw))
+		text, unterminated := decomment(raw)
 		if unterminated {
 			l.errorf(pos, "Unterminated quote '%s'", text)
 		}
@@ -191,11 +209,17 @@ func (l *lexer) continueDefinition(text string) {
 // feed processes one decommented line: conditionals, definitions, loops,
 // substitution, include and brace splitting.
 func (l *lexer) feed(text string, pos Pos, depth int) {
-	if depth > maxFeedDepth {
-		l.errorf(pos, "line generates too deep a recursion - ignoring")
+	if text == "" {
 		return
 	}
-	if text == "" {
+	if l.fed++; l.fed > maxExpandedLines {
+		if l.fed == maxExpandedLines+1 {
+			l.errorf(pos, "configuration expands to more than %d lines - ignoring the rest", maxExpandedLines)
+		}
+		return
+	}
+	if depth > maxFeedDepth {
+		l.errorf(pos, "line generates too deep a recursion - ignoring")
 		return
 	}
 	if text[0] == '@' {
@@ -218,13 +242,23 @@ func (l *lexer) feed(text string, pos Pos, depth int) {
 	}
 	var more []string
 	if text[0] != '~' && strings.IndexByte(text, '$') >= 0 {
-		out, extra, changed, err := l.substitute(text)
+		out, extra, changed, err := l.substitute(text, pos)
 		if err != nil {
 			l.errorf(pos, "%v", err)
 			return
 		}
 		if changed {
 			out, _ = decomment(out)
+			if out != "" && (out[0] == '@' || strings.IndexByte(out, '$') >= 0) {
+				// keepalived 2.2.7 reads a changed line again from the
+				// start: it may now be a conditional line, a definition,
+				// a ~SEQ or hold more references.
+				l.feed(out, pos, depth+1)
+				for _, m := range extra {
+					l.feed(m, pos, depth+1)
+				}
+				return
+			}
 		}
 		text, more = out, extra
 	}
@@ -264,7 +298,7 @@ func (l *lexer) runLoop(text string, pos Pos, depth int) {
 	var lp loop
 	var err error
 	if strings.HasPrefix(text, "~SEQ") {
-		lp, err = l.parseSeq(text)
+		lp, err = l.parseSeq(text, pos)
 	} else {
 		lp, err = parseLst(text)
 	}
@@ -272,11 +306,14 @@ func (l *lexer) runLoop(text string, pos Pos, depth int) {
 		l.errorf(pos, "%v", err)
 		return
 	}
-	for _, set := range lp.sets {
-		for i, v := range lp.vars {
-			l.defs[v] = &definition{value: set[i]}
+	for k := range lp.count {
+		for i, v := range lp.value(k) {
+			l.defs[lp.vars[i]] = &definition{value: v}
 		}
 		l.feed(lp.text, pos, depth+1)
+		if l.fed > maxExpandedLines {
+			return
+		}
 	}
 }
 
@@ -286,8 +323,11 @@ func (l *lexer) emit(text string, pos Pos) {
 	if text == "" {
 		return
 	}
-	l.lines = append(l.lines, logical{pos: pos, text: text})
-	if w, ok := Words(text); ok && len(w) > 0 && w[0] == "include_check" {
+	w, problem := l.tree.add(text, pos)
+	if problem != "" {
+		l.errs = append(l.errs, Error{Pos: pos, Msg: problem})
+	}
+	if len(w) > 0 && w[0] == "include_check" && problem == "" {
 		l.check = parseIncludeCheck(w[1:])
 	}
 }

@@ -11,17 +11,18 @@ import (
 const maxSeqLines = 1 << 20
 
 // loop is a parsed ~SEQ or ~LST line: the rest of the line (text) is read
-// once per entry of sets, with each name in vars set to the entry's values.
+// count times, the k-th time with each name in vars set to value(k).
 type loop struct {
-	vars []string
-	sets [][]string
-	text string
+	vars  []string
+	count int
+	value func(k int) []string
+	text  string
 }
 
 // parseSeq parses "~SEQ(var, end)", "~SEQ(var, start, end)",
 // "~SEQ(var, start, step, end)" and the hex form "~SEQx(...)". Arguments
 // may use parameters and C number prefixes (0x..).
-func (l *lexer) parseSeq(line string) (loop, error) {
+func (l *lexer) parseSeq(line string, pos Pos) (loop, error) {
 	p := line[len("~SEQ"):]
 	hex := strings.HasPrefix(p, "x")
 	if hex {
@@ -42,9 +43,12 @@ func (l *lexer) parseSeq(line string) (loop, error) {
 	if name == "" || strings.ContainsAny(name, " \t") || !strings.Contains(inner, ",") {
 		return loop{}, fmt.Errorf("invalid ~SEQ definition '%s'", line)
 	}
-	args, _, _, err := l.substitute(args)
+	args, more, _, err := l.substitute(args, pos)
 	if err != nil {
 		return loop{}, err
+	}
+	if len(more) > 0 {
+		return loop{}, fmt.Errorf("~SEQ parameter is multiline definition '%s'", line)
 	}
 	var nums []int64
 	for _, a := range strings.Split(args, ",") {
@@ -80,18 +84,35 @@ func (l *lexer) parseSeq(line string) (loop, error) {
 	if hex && (start < 0 || last < 0) {
 		return loop{}, fmt.Errorf("~SEQx is only valid for positive numbers '%s'", line)
 	}
-	lp := loop{vars: []string{name}, text: text}
-	for v := start; step > 0 && v <= last || step < 0 && v >= last; v += step {
-		if len(lp.sets) == maxSeqLines {
-			return loop{}, fmt.Errorf("~SEQ produces more than %d lines '%s'", maxSeqLines, line)
-		}
-		s := strconv.FormatInt(v, 10)
-		if hex {
-			s = strconv.FormatInt(v, 16)
-		}
-		lp.sets = append(lp.sets, []string{s})
+	n, ok := seqCount(start, step, last)
+	if !ok {
+		return loop{}, fmt.Errorf("~SEQ produces more than %d lines '%s'", maxSeqLines, line)
 	}
-	return lp, nil
+	base := 10
+	if hex {
+		base = 16
+	}
+	value := func(k int) []string {
+		return []string{strconv.FormatInt(start+int64(k)*step, base)}
+	}
+	return loop{vars: []string{name}, count: n, value: value, text: text}, nil
+}
+
+// seqCount is the number of values from start to last by step (step is
+// not 0 and goes from start towards last), or ok=false when that is more
+// than maxSeqLines. It works on the unsigned distance, so values near the
+// ends of int64 neither overflow nor loop.
+func seqCount(start, step, last int64) (n int, ok bool) {
+	var dist, stride uint64
+	if step > 0 {
+		dist, stride = uint64(last)-uint64(start), uint64(step)
+	} else {
+		dist, stride = uint64(start)-uint64(last), -uint64(step)
+	}
+	if c := dist / stride; c < maxSeqLines {
+		return int(c) + 1, true
+	}
+	return 0, false
 }
 
 // parseLst parses "~LST(var, v1, v2, ...)" and
@@ -108,6 +129,7 @@ func parseLst(line string) (loop, error) {
 		return loop{}, bad
 	}
 	lp := loop{vars: vars}
+	var sets [][]string
 	for {
 		if !strings.HasPrefix(p, ",") {
 			return loop{}, bad
@@ -123,9 +145,11 @@ func parseLst(line string) (loop, error) {
 		for len(set) < len(vars) {
 			set = append(set, "")
 		}
-		lp.sets = append(lp.sets, set)
+		sets = append(sets, set)
 		if strings.HasPrefix(p, ")") {
 			lp.text = strings.TrimLeft(p[1:], " \t")
+			lp.count = len(sets)
+			lp.value = func(k int) []string { return sets[k] }
 			return lp, nil
 		}
 	}

@@ -28,50 +28,62 @@ func (n *Node) Args() []string { return n.Words[1:] }
 // String renders the node's line as it was read.
 func (n *Node) String() string { return strings.Join(n.Words, " ") }
 
-// build assembles logical lines into a tree. A '{' opens a block for the
-// line just before it; a '{' with no line before it is reported and its
-// contents kept in an unnamed node so that braces stay balanced.
-func build(lines []logical) ([]*Node, []Error) {
-	var errs []Error
-	root := &Node{}
-	stack := []*Node{root}
-	var prev *Node // the node read just before, if it can take a block
-	for _, ln := range lines {
-		top := stack[len(stack)-1]
-		switch ln.text {
-		case "{":
-			if prev == nil {
-				errs = append(errs, Error{Pos: ln.pos, Msg: "Unexpected '{' - ignoring"})
-				prev = &Node{Pos: ln.pos, Words: []string{"{"}, Text: "{"}
-				top.Children = append(top.Children, prev)
-			}
-			prev.Block = true
-			stack = append(stack, prev)
-			prev = nil
-		case "}":
-			if len(stack) == 1 {
-				errs = append(errs, Error{Pos: ln.pos, Msg: "Extra '}' found"})
-			} else {
-				stack[len(stack)-1].End = ln.pos
-				stack = stack[:len(stack)-1]
-			}
-			prev = nil
-		default:
-			words, ok := Words(ln.text)
-			if !ok {
-				errs = append(errs, Error{Pos: ln.pos, Msg: "Unmatched quote: '" + ln.text + "'"})
-			}
-			if len(words) == 0 {
-				prev = nil
-				continue
-			}
-			n := &Node{Pos: ln.pos, Words: words, Text: ln.text}
-			top.Children = append(top.Children, n)
-			prev = n
+// tree assembles logical lines into nodes as they are read. A '{' opens a
+// block for the line just before it; a '{' with no line before it is
+// reported and its contents kept in an unnamed node so that braces stay
+// balanced.
+type tree struct {
+	root  Node
+	stack []*Node // open blocks, innermost last
+	prev  *Node   // the node read just before, if it can take a block
+}
+
+// add places one logical line and returns the problem it has, if any.
+func (t *tree) add(text string, pos Pos) (words []string, problem string) {
+	top := &t.root
+	if len(t.stack) > 0 {
+		top = t.stack[len(t.stack)-1]
+	}
+	switch text {
+	case "{":
+		if t.prev == nil {
+			problem = "Unexpected '{' - ignoring"
+			t.prev = &Node{Pos: pos, Words: []string{"{"}, Text: "{"}
+			top.Children = append(top.Children, t.prev)
 		}
+		t.prev.Block = true
+		t.stack = append(t.stack, t.prev)
+		t.prev = nil
+		return nil, problem
+	case "}":
+		if len(t.stack) == 0 {
+			problem = "Extra '}' found"
+		} else {
+			t.stack[len(t.stack)-1].End = pos
+			t.stack = t.stack[:len(t.stack)-1]
+		}
+		t.prev = nil
+		return nil, problem
 	}
-	for _, open := range stack[1:] {
-		errs = append(errs, Error{Pos: open.Pos, Msg: "'" + open.String() + "' block has no closing '}'"})
+	words, ok := Words(text)
+	if !ok {
+		problem = "Unmatched quote: '" + text + "'"
 	}
-	return root.Children, errs
+	if len(words) == 0 {
+		t.prev = nil
+		return nil, problem
+	}
+	n := &Node{Pos: pos, Words: words, Text: text}
+	top.Children = append(top.Children, n)
+	t.prev = n
+	return words, problem
+}
+
+// close reports the blocks still open at the end and returns the tree.
+func (t *tree) close(report func(Pos, string)) []*Node {
+	for _, open := range t.stack {
+		report(open.Pos, "'"+open.String()+"' block has no closing '}'")
+	}
+	t.stack = nil
+	return t.root.Children
 }
