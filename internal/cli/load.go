@@ -37,7 +37,7 @@ func loadOptions(configID string, allIncludes bool) config.Options {
 	if configID == "" {
 		configID = defaultConfigID()
 	}
-	return config.Options{ConfigID: configID, AllIncludes: allIncludes, InterfaceExists: interfaceExists}
+	return config.Options{ConfigID: configID, AllIncludes: allIncludes, InterfaceExists: interfaceExists, ScriptFound: config.HostScriptFound}
 }
 
 // loadConf reads the configuration files the pattern names (see

@@ -60,6 +60,7 @@ func corpusOptions() Options {
 	return Options{
 		ConfigID:        "",
 		InterfaceExists: func(name string) bool { return name == "lo" || name == "eth0" },
+		ScriptFound:     HostScriptFound,
 	}
 }
 

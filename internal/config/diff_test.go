@@ -279,6 +279,7 @@ func diffOptions() Options {
 			_, err := net.InterfaceByName(name)
 			return err == nil
 		},
+		ScriptFound: HostScriptFound,
 	}
 }
 
