@@ -68,7 +68,10 @@ func build(name string, nodes []*syntax.Node, errs []syntax.Error, opts Options)
 	p.cfg.Files = []string{name}
 	for _, e := range errs {
 		sev, kind := Error, KindSyntax
-		if e.Warning {
+		switch {
+		case e.Include:
+			sev, kind = NoConfig, KindInclude
+		case e.Warning:
 			sev, kind = Info, KindInclude
 		}
 		p.report(e.Pos, sev, kind, "%s", e.Msg)

@@ -24,9 +24,12 @@ const (
 	// Security means scripts are configured without enable_script_security;
 	// -t exits 6.
 	Security
+	// NoConfig means a configuration file that had to be read could not be
+	// (an include under include_check or -e); -t exits 6.
+	NoConfig
 )
 
-var severityNames = [...]string{"info", "warning", "error", "fatal", "security"}
+var severityNames = [...]string{"info", "warning", "error", "fatal", "security", "noconfig"}
 
 func (s Severity) String() string {
 	if int(s) < len(severityNames) {
@@ -99,14 +102,15 @@ func (ds Diagnostics) Max() Severity {
 
 // ExitCode is keepalived's -t exit status for these problems. keepalived
 // keeps the least severe of the problems it reports (config_err_t is in
-// decreasing order of severity), so a security problem always gives 6, any
+// decreasing order of severity), so a security problem always gives 6 (as
+// does a required include file that could not be read), any
 // ordinary error or warning gives 5, and 4 (cannot run) only when the
 // fatal problems are all there is.
 func (ds Diagnostics) ExitCode() int {
 	var fatal, other, security bool
 	for _, d := range ds {
 		switch d.Severity {
-		case Security:
+		case Security, NoConfig:
 			security = true
 		case Fatal:
 			fatal = true

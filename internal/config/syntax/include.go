@@ -1,6 +1,7 @@
 package syntax
 
 import (
+	"fmt"
 	"io/fs"
 	"path"
 	"slices"
@@ -38,7 +39,7 @@ func (l *lexer) include(kind byte, pattern string, pos Pos) {
 	check := l.check | includeChecks[kind]
 	report := func(problem IncludeCheck, format string, args ...any) {
 		if check&problem != 0 {
-			l.errorf(pos, format, args...)
+			l.errs = append(l.errs, Error{Pos: pos, Include: true, Msg: fmt.Sprintf(format, args...)})
 		} else {
 			l.warnf(pos, format, args...)
 		}

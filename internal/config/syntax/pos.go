@@ -25,6 +25,10 @@ type Error struct {
 	// Warning marks problems keepalived only logs (for example a missing
 	// file for a plain include): they do not change -t's exit status.
 	Warning bool
+	// Include marks an include problem that include_check, -e or an
+	// include variant made an error: keepalived then refuses to run the
+	// configuration (exit status 6).
+	Include bool
 	Msg     string
 }
 
