@@ -328,30 +328,38 @@ func (l *lexer) emit(text string, pos Pos) {
 		l.errs = append(l.errs, Error{Pos: pos, Msg: problem})
 	}
 	if len(w) > 0 && w[0] == "include_check" && problem == "" {
-		l.check = parseIncludeCheck(w[1:])
+		l.check = parseIncludeCheck(l.check, w[1:])
 	}
 }
 
 // parseIncludeCheck reads include_check's arguments; no argument means all.
-func parseIncludeCheck(args []string) IncludeCheck {
+func parseIncludeCheck(cur IncludeCheck, args []string) IncludeCheck {
 	if len(args) == 0 {
 		return IncludeAll
 	}
 	names := map[string]IncludeCheck{
-		"readable": IncludeReadable, "match": IncludeMatch,
+		"read": IncludeReadable, "match": IncludeMatch,
 		"wildcard_match": IncludeWildcardMatch, "brace_match": IncludeBraceMatch,
 	}
-	var c IncludeCheck
-	for _, a := range args {
-		off := strings.HasPrefix(a, "-")
-		bit := names[strings.TrimLeft(a, "+-")]
-		if off {
-			c &^= bit
-		} else {
-			c |= bit
+	for i, a := range args {
+		op, name := byte(0), a
+		if a != "" && (a[0] == '+' || a[0] == '-') {
+			op, name = a[0], a[1:]
+		} else if i > 0 {
+			continue // keepalived: duplicate, ignored
+		}
+		bit, ok := names[name]
+		switch {
+		case !ok:
+		case op == 0:
+			cur = IncludeReadable | bit
+		case op == '+':
+			cur |= bit
+		default:
+			cur &^= bit
 		}
 	}
-	return c
+	return cur
 }
 
 // fsName turns an absolute path into an fs.FS name.
