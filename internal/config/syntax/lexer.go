@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -327,8 +328,19 @@ func (l *lexer) emit(text string, pos Pos) {
 	if problem != "" {
 		l.errs = append(l.errs, Error{Pos: pos, Msg: problem})
 	}
-	if len(w) > 0 && w[0] == "include_check" && problem == "" {
-		l.check = parseIncludeCheck(l.check, w[1:])
+	if len(w) > 0 && problem == "" {
+		switch w[0] {
+		case "include_check":
+			l.check = parseIncludeCheck(l.check, w[1:])
+		case "random_seed":
+			// keepalived seeds ${_RANDOM} when it reads random_seed, so
+			// the lines after it see the new sequence.
+			if len(w) == 2 {
+				if seed, err := strconv.ParseUint(w[1], 10, 32); err == nil {
+					l.rand = rand.New(rand.NewPCG(seed, 0))
+				}
+			}
+		}
 	}
 }
 
