@@ -102,7 +102,7 @@ func (p *parser) lvsLinkGroup(vs *VirtualServer) bool {
 
 // lvsValidateVS checks one virtual server; it returns false to drop it.
 func (p *parser) lvsValidateVS(vs *VirtualServer) bool {
-	none := syntax.Pos{}
+	none := vs.Pos // keepalived prints these without a line; we name the virtual_server line
 	if len(vs.RealServers) == 0 {
 		p.report(none, Error, KindMissing, "Virtual server %s has no real servers - ignoring", lvsFmtVS(vs))
 		return false
@@ -155,7 +155,7 @@ func (p *parser) lvsValidateVS(vs *VirtualServer) bool {
 // lvsValidateAddrService checks a service given by address: protocol,
 // one-packet scheduling, and port 0 without persistence.
 func (p *parser) lvsValidateAddrService(vs *VirtualServer) {
-	none := syntax.Pos{}
+	none := vs.Pos // keepalived prints these without a line; we name the virtual_server line
 	if vs.Protocol == "" {
 		p.report(none, Error, KindMissing, "Virtual server %s: no protocol set - defaulting to UDP", lvsFmtVS(vs))
 		vs.Protocol = "UDP"
@@ -185,7 +185,7 @@ func (p *parser) lvsSMTPAlert(v *bool, def bool) bool {
 // when a server needs it and none is set.
 func (p *parser) lvsDefaultMethod(vs *VirtualServer) LVSMethod {
 	if vs.Method.Method == "" {
-		p.report(syntax.Pos{}, Error, KindMissing, "Virtual server %s: no forwarding method set, setting default NAT", lvsFmtVS(vs))
+		p.report(vs.Pos, Error, KindMissing, "Virtual server %s: no forwarding method set, setting default NAT", lvsFmtVS(vs))
 		vs.Method = LVSMethod{Method: "NAT"}
 	}
 	return vs.Method
@@ -197,7 +197,7 @@ func (p *parser) lvsValidateRealServers(vs *VirtualServer) {
 	kept := vs.RealServers[:0]
 	for _, rs := range vs.RealServers {
 		if lvsHasServer(kept, rs.Addr) {
-			p.report(syntax.Pos{}, Error, KindDuplicate, "VS %s: real server %s is duplicated - removing second rs", lvsFmtVS(vs), lvsFmtRS(vs, rs.Addr))
+			p.report(rs.Pos, Error, KindDuplicate, "VS %s: real server %s is duplicated - removing second rs", lvsFmtVS(vs), lvsFmtRS(vs, rs.Addr))
 			continue
 		}
 		p.lvsInherit(vs, rs)
@@ -208,7 +208,7 @@ func (p *parser) lvsValidateRealServers(vs *VirtualServer) {
 				if rs.InhibitOnFailure {
 					verb = "sett"
 				}
-				p.report(syntax.Pos{}, Error, KindConflict, "Virtual server %s: real server %s matches sorry server, but inhibit setting differs, %sing on sorry server", lvsFmtVS(vs), lvsFmtRS(vs, rs.Addr), verb)
+				p.report(rs.Pos, Error, KindConflict, "Virtual server %s: real server %s matches sorry server, but inhibit setting differs, %sing on sorry server", lvsFmtVS(vs), lvsFmtRS(vs, rs.Addr), verb)
 				vs.SorryServerInhibit = rs.InhibitOnFailure
 			}
 		}
@@ -269,12 +269,12 @@ func (p *parser) lvsValidateQuorum(vs *VirtualServer) {
 		sum = lvsWeightSum(sum, rs.Weight)
 	}
 	if uint64(vs.Quorum) > sum {
-		p.report(syntax.Pos{}, Warning, KindConflict, "Warning - quorum %d for %s exceeds total weight of real servers %d, reducing quorum to %d", vs.Quorum, lvsFmtVS(vs), sum, sum)
+		p.report(vs.Pos, Warning, KindConflict, "Warning - quorum %d for %s exceeds total weight of real servers %d, reducing quorum to %d", vs.Quorum, lvsFmtVS(vs), sum, sum)
 		vs.Quorum = uint32(sum)
 	}
 	if vs.Hysteresis >= vs.Quorum {
 		// With a quorum of 0 keepalived's unsigned arithmetic wraps.
-		p.report(syntax.Pos{}, Error, KindConflict, "Virtual server %s: hysteresis %d >= quorum %d; setting hysteresis to %d", lvsFmtVS(vs), vs.Hysteresis, vs.Quorum, vs.Quorum-1)
+		p.report(vs.Pos, Error, KindConflict, "Virtual server %s: hysteresis %d >= quorum %d; setting hysteresis to %d", lvsFmtVS(vs), vs.Hysteresis, vs.Quorum, vs.Quorum-1)
 		vs.Hysteresis = vs.Quorum - 1
 	}
 }
@@ -284,7 +284,7 @@ func (p *parser) lvsValidateQuorum(vs *VirtualServer) {
 // virtual server's; a DR or TUN server must use the virtual server's port
 // (it is reset), and none with a fwmark (it is cleared).
 func (p *parser) lvsFixPorts(vs *VirtualServer, fwmark bool) {
-	none := syntax.Pos{}
+	none := vs.Pos // keepalived prints these without a line; we name the virtual_server line
 	for _, rs := range vs.RealServers {
 		switch {
 		case rs.Method.Method == "NAT":
@@ -293,13 +293,13 @@ func (p *parser) lvsFixPorts(vs *VirtualServer, fwmark bool) {
 			}
 		case fwmark:
 			if rs.Addr.Port != 0 {
-				p.report(none, Warning, KindConflict, "WARNING - fwmark virtual server %s, real server %s has port specified - clearing", lvsFmtVS(vs), lvsFmtRS(vs, rs.Addr))
+				p.report(rs.Pos, Warning, KindConflict, "WARNING - fwmark virtual server %s, real server %s has port specified - clearing", lvsFmtVS(vs), lvsFmtRS(vs, rs.Addr))
 				rs.Addr.Port = 0
 			}
 		case rs.Addr.Port == 0:
 			rs.Addr.Port = vs.Service.Port
 		case rs.Addr.Port != vs.Service.Port:
-			p.report(none, Warning, KindConflict, "WARNING - virtual server %s and real server %s ports don't match - resetting", lvsFmtVS(vs), lvsFmtRS(vs, rs.Addr))
+			p.report(rs.Pos, Warning, KindConflict, "WARNING - virtual server %s and real server %s ports don't match - resetting", lvsFmtVS(vs), lvsFmtRS(vs, rs.Addr))
 			rs.Addr.Port = vs.Service.Port
 		}
 	}
@@ -324,13 +324,13 @@ func (p *parser) lvsFixPorts(vs *VirtualServer, fwmark bool) {
 // lvsCheckGroupPorts reports (without correcting, as keepalived) the
 // DR and TUN servers of a group whose ports do not fit its entries.
 func (p *parser) lvsCheckGroupPorts(vs *VirtualServer) {
-	none := syntax.Pos{}
+	none := vs.Pos // keepalived prints these without a line; we name the virtual_server line
 	ss := vs.SorryServer
 	ssFixed := ss != nil && vs.SorryServerLVSMethod.Method != "NAT" && ss.Port != 0
 	if vs.group.hasFwmarks() {
 		for _, rs := range vs.RealServers {
 			if rs.Method.Method != "NAT" && rs.Addr.Port != 0 {
-				p.report(none, Warning, KindConflict, "WARNING - fwmark virtual server %s, real server %s has port specified - port will be ignored", lvsFmtVS(vs), lvsFmtRS(vs, rs.Addr))
+				p.report(rs.Pos, Warning, KindConflict, "WARNING - fwmark virtual server %s, real server %s has port specified - port will be ignored", lvsFmtVS(vs), lvsFmtRS(vs, rs.Addr))
 			}
 		}
 		if ssFixed {
@@ -343,7 +343,7 @@ func (p *parser) lvsCheckGroupPorts(vs *VirtualServer) {
 		}
 		for _, rs := range vs.RealServers {
 			if rs.Method.Method != "NAT" && rs.Addr.Port != 0 && rs.Addr.Port != e.Port {
-				p.report(none, Error, KindConflict, "virtual server %s:[%s] and real server %s ports don't match", lvsFmtVS(vs), lvsFmtVSGE(e), lvsFmtRS(vs, rs.Addr))
+				p.report(rs.Pos, Error, KindConflict, "virtual server %s:[%s] and real server %s ports don't match", lvsFmtVS(vs), lvsFmtVSGE(e), lvsFmtRS(vs, rs.Addr))
 			}
 		}
 		if ssFixed && ss.Port != e.Port {
