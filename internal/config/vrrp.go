@@ -73,6 +73,7 @@ func (p *parser) validateVRRP() {
 		p.report(syntax.Pos{}, Fatal, KindInterface, "Non-existent interface specified in configuration")
 		// keepalived stops before its VRRP script security check
 		p.cfg.scriptCount -= s.vrrpState.scripts
+		p.vrrpQuietly(p.vrrpCompleteInit)
 		return
 	}
 	p.vrrpCompleteInit()

@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"strings"
 
 	"github.com/keepalived-go/keepalived/internal/config/syntax"
 )
@@ -13,11 +14,11 @@ type BFDInstance struct {
 	Name       string     `json:"name" dump:"label"`
 	NeighborIP netip.Addr `json:"neighbor_ip,omitempty,omitzero"`
 	SourceIP   netip.Addr `json:"source_ip,omitempty,omitzero"`
-	// MinRx, MinTx and IdleTx are the intervals (milliseconds with
-	// microsecond resolution; default 10 ms, 10 ms, 1 s).
-	MinRx      Duration `json:"min_rx"`
-	MinTx      Duration `json:"min_tx"`
-	IdleTx     Duration `json:"idle_tx"`
+	// MinRx, MinTx and IdleTx are the intervals (default 10 ms, 10 ms,
+	// 1 s), written in milliseconds.
+	MinRx      BFDInterval `json:"min_rx"`
+	MinTx      BFDInterval `json:"min_tx"`
+	IdleTx     BFDInterval `json:"idle_tx"`
 	Multiplier int      `json:"multiplier"`
 	Passive    bool     `json:"passive,omitempty"`
 	// TTL is the TTL or hop limit sent (default 255 for IPv4, 64 for IPv6).
@@ -39,6 +40,21 @@ type BFDInstance struct {
 	neighbor string // "neighbor" (or "neighbour") in messages
 	skip     bool   // ignore the rest of the block
 }
+
+// BFDInterval is a BFD interval, written in keepalived.conf as
+// milliseconds with up to 3 decimals.
+type BFDInterval Duration
+
+// Duration returns the interval as a Duration.
+func (b BFDInterval) Duration() Duration { return Duration(b) }
+
+// String renders the interval in milliseconds ("10", "0.5").
+func (b BFDInterval) String() string {
+	return strings.TrimSuffix(strings.TrimRight(formatDecimal(uint64(b/BFDInterval(Microsecond)), 3), "0"), ".")
+}
+
+// MarshalText renders the interval as String does.
+func (b BFDInterval) MarshalText() ([]byte, error) { return []byte(b.String()), nil }
 
 // vrrpFindBFD returns the bfd_instance called name, or nil.
 func (s *VRRPSection) vrrpFindBFD(name string) *BFDInstance {
@@ -82,7 +98,7 @@ func parseBFDInstance(p *parser, n *syntax.Node, c *Config) {
 		p.errorf(n, KindDuplicate, "Configuration error: BFD instance %s already configured - ignoring", name)
 		return
 	}
-	b := &BFDInstance{Name: name, MinRx: 10 * Millisecond, MinTx: 10 * Millisecond, IdleTx: Second,
+	b := &BFDInstance{Name: name, MinRx: BFDInterval(10 * Millisecond), MinTx: BFDInterval(10 * Millisecond), IdleTx: BFDInterval(Second),
 		Multiplier: 5, neighbor: "neighbor", Pos: n.Pos}
 	c.BFDInstances = append(c.BFDInstances, b)
 	for _, k := range n.Children {
@@ -204,7 +220,7 @@ func vrrpBFDInterval(p *parser, n *syntax.Node, b *BFDInstance) {
 	if v > 10000*1000 {
 		p.infof(n, KindValue, "Configuration warning: BFD instance %s %s value %s is larger than max sensible (%d)", b.Name, kw, s, 10000)
 	}
-	d := Duration(v) * Microsecond
+	d := BFDInterval(v) * BFDInterval(Microsecond)
 	switch kw {
 	case "min_rx":
 		b.MinRx = d

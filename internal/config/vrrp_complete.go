@@ -1,5 +1,7 @@
 package config
 
+import "fmt"
+
 // The second half of vrrp_complete_instance() and the checks made across
 // instances and groups.
 
@@ -108,6 +110,10 @@ func (p *parser) vrrpCompleteLinks(v *VRRPInstance) {
 			p.vrrpNote(Error, KindConflict, "(%s) Ignoring track_interface %s since own interface", v.Name, t.Name)
 			return false
 		})
+	}
+	if m := v.UseVMAC; m != nil && m.MACUsesVRID {
+		m.MAC = m.MAC[:len(m.MAC)-2] + fmt.Sprintf("%02x", v.VRID)
+		m.MACUsesVRID = false
 	}
 	if v.VMACXmitBase && v.UseVMAC == nil {
 		p.vrrpNote(Error, KindConflict, "(%s) vmac_xmit_base is only valid with a vmac", v.Name)

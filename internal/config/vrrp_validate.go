@@ -17,26 +17,40 @@ func (p *parser) vrrpNote(sev Severity, kind Kind, format string, args ...any) {
 	p.report(syntax.Pos{}, sev, kind, format, args...)
 }
 
-// vrrpCompleteInit checks and completes the section.
+// vrrpQuietly runs f, dropping what it reports: once keepalived has
+// stopped checking, the rest of the model is still completed (so that it
+// holds real values) without reporting what keepalived would not.
+func (p *parser) vrrpQuietly(f func()) {
+	n := len(p.diags)
+	f()
+	p.diags = p.diags[:n]
+}
+
+// vrrpCompleteInit checks and completes the section. The checks stop,
+// as keepalived's do, at the first step that fails.
 func (p *parser) vrrpCompleteInit() {
 	s := &p.cfg.VRRPSection
+	ok := true
 	for _, v := range s.Instances {
-		if !p.vrrpCheckMinimal(v) {
-			return
+		if ok && !p.vrrpCheckMinimal(v) {
+			ok = false
 		}
 	}
-	p.vrrpSetSyncGroups()
-	for _, v := range s.Instances {
-		if !p.vrrpCompleteInstance(v) {
-			return
+	step := func(f func() bool) {
+		if ok {
+			ok = f()
+		} else {
+			p.vrrpQuietly(func() { f() })
 		}
 	}
-	if p.vrrpVRIDConflicts() {
-		return
+	step(func() bool { p.vrrpSetSyncGroups(); return true })
+	for _, v := range s.Instances {
+		step(func() bool { return p.vrrpCompleteInstance(v) })
 	}
-	p.vrrpStaticTrackGroups()
-	p.vrrpSyncGroupTracking()
-	p.vrrpUnusedScripts()
+	step(func() bool { return !p.vrrpVRIDConflicts() })
+	step(func() bool { p.vrrpStaticTrackGroups(); return true })
+	step(func() bool { p.vrrpSyncGroupTracking(); return true })
+	step(func() bool { p.vrrpUnusedScripts(); return true })
 }
 
 // vrrpCheckMinimal is keepalived's chk_min_cfg() (as fixed after 2.2.7:
@@ -112,37 +126,58 @@ func (p *parser) vrrpSetSyncGroup(g *VRRPSyncGroup) bool {
 // vrrpCompleteInstance is keepalived's vrrp_complete_instance(): it
 // resolves the defaults that depend on the whole file and corrects
 // conflicting settings. It returns false when the instance cannot run,
-// which stops the validation.
+// which stops keepalived's checks; the instance is then completed
+// quietly.
 func (p *parser) vrrpCompleteInstance(v *VRRPInstance) bool {
-	g := &p.cfg.Global
-	if !v.set.strict {
-		v.Strict = g.Strict
+	void := func(f func(*VRRPInstance)) func(*VRRPInstance) bool {
+		return func(v *VRRPInstance) bool { f(v); return true }
 	}
-	p.vrrpCompleteVersion(v)
-	if len(v.VIPs) == 0 && !(v.NoVirtualIPAddress && !v.Strict) {
-		if v.NoVirtualIPAddress {
-			p.vrrpNote(Warning, KindConflict, "(%s) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress", v.Name)
-			v.NoVirtualIPAddress = false
-		}
-		if v.Version == 3 || v.Strict {
-			p.vrrpNote(Error, KindMissing, "(%s) No VIP specified; at least one is required", v.Name)
+	steps := []func(*VRRPInstance) bool{
+		p.vrrpCompleteVIPCount,
+		void(p.vrrpCompleteState),
+		void(p.vrrpCompleteAuth),
+		p.vrrpCompleteUnicast,
+		void(p.vrrpCompleteAddresses),
+		void(p.vrrpCompletePreempt),
+		void(p.vrrpCompleteAdverts),
+		void(p.vrrpCompleteAdvertInt),
+		void(p.vrrpCompleteAuthHMAC),
+		void(p.vrrpCompleteLinks),
+		void(p.vrrpCompleteVIPInterfaces),
+		void(p.vrrpCompleteTrackWeights),
+	}
+	for i, f := range steps {
+		if !f(v) {
+			p.vrrpQuietly(func() {
+				for _, rest := range steps[i+1:] {
+					rest(v)
+				}
+			})
 			return false
 		}
-		p.vrrpNote(Error, KindMissing, "(%s) No VIP specified; at least one is sensible", v.Name)
 	}
-	p.vrrpCompleteState(v)
-	p.vrrpCompleteAuth(v)
-	if !p.vrrpCompleteUnicast(v) {
+	return true
+}
+
+// vrrpCompleteVIPCount sets the strict mode, family and version, and
+// checks that there is a VIP (required by VRRPv3 and strict mode).
+func (p *parser) vrrpCompleteVIPCount(v *VRRPInstance) bool {
+	if !v.set.strict {
+		v.Strict = p.cfg.Global.Strict
+	}
+	p.vrrpCompleteVersion(v)
+	if len(v.VIPs) > 0 || (v.NoVirtualIPAddress && !v.Strict) {
+		return true
+	}
+	if v.NoVirtualIPAddress {
+		p.vrrpNote(Warning, KindConflict, "(%s) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress", v.Name)
+		v.NoVirtualIPAddress = false
+	}
+	if v.Version == 3 || v.Strict {
+		p.vrrpNote(Error, KindMissing, "(%s) No VIP specified; at least one is required", v.Name)
 		return false
 	}
-	p.vrrpCompleteAddresses(v)
-	p.vrrpCompletePreempt(v)
-	p.vrrpCompleteAdverts(v)
-	p.vrrpCompleteAdvertInt(v)
-	p.vrrpCompleteAuthHMAC(v)
-	p.vrrpCompleteLinks(v)
-	p.vrrpCompleteVIPInterfaces(v)
-	p.vrrpCompleteTrackWeights(v)
+	p.vrrpNote(Error, KindMissing, "(%s) No VIP specified; at least one is sensible", v.Name)
 	return true
 }
 
