@@ -19,8 +19,8 @@ type BFDInstance struct {
 	MinRx      BFDInterval `json:"min_rx"`
 	MinTx      BFDInterval `json:"min_tx"`
 	IdleTx     BFDInterval `json:"idle_tx"`
-	Multiplier int      `json:"multiplier"`
-	Passive    bool     `json:"passive,omitempty"`
+	Multiplier int         `json:"multiplier"`
+	Passive    bool        `json:"passive,omitempty"`
 	// TTL is the TTL or hop limit sent (default 255 for IPv4, 64 for IPv6).
 	TTL int `json:"ttl"`
 	// MaxHops is the number of hops accepted (-1..255; 0 = only direct).
