@@ -837,6 +837,7 @@ func (r *IPRoute) String() string {
 	return b.String()
 }
 
+// writeMetrics writes the route's metric options.
 func (r *IPRoute) writeMetrics(b *vrrpSpecBuilder) {
 	b.ptr32("metric", r.Metric)
 	if r.TOS != nil {

@@ -56,6 +56,7 @@ type vrrpRTName struct {
 	name string
 }
 
+// The iproute2 tables keepalived reads, with their built-in names.
 var (
 	vrrpRTScopes = &vrrpRTTable{file: "rt_scopes", max: 255, defaults: []vrrpRTName{
 		{0, "global"}, {255, "nowhere"}, {254, "host"}, {253, "link"}, {200, "site"},
@@ -171,14 +172,21 @@ func vrrpRTNameOf(defaults []vrrpRTName, id uint64) string {
 	return strconv.FormatUint(id, 10)
 }
 
+// String gives the scope's iproute2 name, or its number.
 func (s RTScope) String() string { return vrrpRTNameOf(vrrpRTScopes.defaults, uint64(s)) }
+
+// String gives the table's iproute2 name, or its number.
 func (t RTTable) String() string { return vrrpRTNameOf(vrrpRTTables.defaults, uint64(t)) }
+
+// String gives the protocol's iproute2 name, or its number.
 func (p RTProto) String() string {
 	if p == RTProtoKeepalived {
 		return "keepalived"
 	}
 	return vrrpRTNameOf(vrrpRTProtos.defaults, uint64(p))
 }
+
+// String gives the route type's iproute2 name, or its number.
 func (t RTType) String() string { return vrrpRTNameOf(vrrpRTTypes, uint64(t)) }
 
 // vrrpRealms reads "FROM/TO" or "TO" realms into the kernel's u32 form

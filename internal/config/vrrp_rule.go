@@ -580,6 +580,7 @@ func (r *IPRule) String() string {
 	return b.String()
 }
 
+// writeSelectors writes the rule's selectors.
 func (r *IPRule) writeSelectors(b *vrrpSpecBuilder) {
 	if r.TOS != 0 {
 		b.num("tos", uint64(r.TOS))
