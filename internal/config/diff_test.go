@@ -110,6 +110,9 @@ func containsString(list []string, s string) bool {
 func ourProblems(diags Diagnostics, main string) (required, optional map[problem][]string) {
 	required, optional = map[problem][]string{}, map[problem][]string{}
 	for _, d := range diags {
+		if classify(d.Msg) == "" {
+			continue // a summary line both sides leave out (see kaKinds)
+		}
 		p := problem{File: main, Line: d.Pos.Line, Kind: d.Kind}
 		if d.Pos.File != "" {
 			p.File = filepath.Base(d.Pos.File)

@@ -554,7 +554,11 @@ func TestLVSEnd(t *testing.T) {
 }
 
 func TestLVSFileCheckTracks(t *testing.T) {
-	cfg, _ := lvsParse(t, `
+	cfg, diags := lvsParse(t, `
+track_file known {
+  file /run/known
+  weight 10 reverse
+}
 virtual_server 192.0.2.1 80 {
   lvs_sched rr
   lvs_method NAT
@@ -568,16 +572,12 @@ virtual_server 192.0.2.1 80 {
     }
   }
 }`)
-	p := &parser{cfg: cfg}
-	p.lvsCheckFileTracks(func(name string, _ syntax.Pos) (int32, bool, bool) {
-		return 10, true, name == "known"
-	})
 	fc := cfg.VirtualServers[0].RealServers[0].FileCheck
 	if len(fc) != 1 || fc[0].Weight == nil || fc[0].Weight.String() != "10 reverse" {
 		t.Errorf("FILE_CHECKs %v", fc)
 	}
-	if !lvsHas(p.diags, "track_file unknown not found") {
-		t.Errorf("problems %q", lvsMessages(p.diags))
+	if !lvsHas(diags, "track_file unknown not found") {
+		t.Errorf("problems %q", lvsMessages(diags))
 	}
 }
 

@@ -166,21 +166,35 @@ func (rs *RealServer) tracksBFD(name string) bool {
 
 // lvsTrackFileLookup returns how to find a root track_file block: its
 // weight and reverse flag, and whether it is defined before pos.
-//
-// TODO(lead): the track_file blocks belong to the VRRP side of the
-// model, whose field names this file does not know: return a lookup
-// over them here. Until then FILE_CHECKs are not checked.
 func (p *parser) lvsTrackFileLookup() func(name string, pos syntax.Pos) (weight int32, reverse, ok bool) {
-	return nil
+	return func(name string, pos syntax.Pos) (int32, bool, bool) {
+		for _, t := range p.cfg.TrackFiles {
+			if t.Name == name && definedBefore(t.Pos, pos) {
+				return int32(t.Weight.Value), t.Weight.Reverse, true
+			}
+		}
+		return 0, false, false
+	}
 }
 
 // lvsBFDLookup returns how to find a bfd_instance: whether it is
 // defined before pos.
-//
-// TODO(lead): bfd_instance blocks belong to another part of the model:
-// return a lookup over them here. Until then BFD_CHECKs are not checked.
 func (p *parser) lvsBFDLookup() func(name string, pos syntax.Pos) bool {
-	return nil
+	return func(name string, pos syntax.Pos) bool {
+		for _, b := range p.cfg.BFDInstances {
+			if b.Name == name && definedBefore(b.Pos, pos) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// definedBefore reports whether an object at def was read before a
+// reference at use. Positions in different files are not ordered (the
+// include order is not recorded), so they count as before.
+func definedBefore(def, use syntax.Pos) bool {
+	return def.File != use.File || def.Line < use.Line
 }
 
 // lvsCheckFileTracks checks that the track_file of every FILE_CHECK is

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"math"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -103,14 +102,6 @@ func (p *parser) nargs(n *syntax.Node, min, max int) bool {
 		p.infof(n, KindValue, "%s: ignoring extra arguments '%s'", n.Keyword(), strings.Join(n.Words[1+max:], " "))
 	}
 	return true
-}
-
-// str returns the single argument of n.
-func (p *parser) str(n *syntax.Node) (string, bool) {
-	if !p.nargs(n, 1, 1) {
-		return "", false
-	}
-	return n.Words[1], true
 }
 
 // uint reads word i of n as a decimal unsigned integer in [lo, hi].
@@ -260,25 +251,6 @@ func (p *parser) optBool(n *syntax.Node) (bool, bool) {
 		p.errorf(n, KindValue, "invalid boolean value '%s' for %s - use true/false, yes/no or on/off", n.Words[1], n.Keyword())
 	}
 	return v, ok
-}
-
-// flag checks a keyword that takes no argument.
-func (p *parser) flag(n *syntax.Node) bool {
-	p.nargs(n, 0, 0)
-	return true
-}
-
-// addr reads word i of n as an IP address.
-func (p *parser) addr(n *syntax.Node, i int) (netip.Addr, bool) {
-	if !p.nargs(n, i, -1) {
-		return netip.Addr{}, false
-	}
-	a, err := netip.ParseAddr(n.Words[i])
-	if err != nil || a.Zone() != "" {
-		p.errorf(n, KindValue, "invalid IP address '%s'", n.Words[i])
-		return netip.Addr{}, false
-	}
-	return a, true
 }
 
 // oneOf reads word i of n as one of the given words.

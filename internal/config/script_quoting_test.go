@@ -25,7 +25,8 @@ func TestScriptQuoting(t *testing.T) {
 		{`script /bin/true nobody:nogroup`, []string{"/bin/true"}, "nobody", "nogroup"},
 	}
 	for _, tc := range tests {
-		src := "global_defs {\n  enable_script_security\n}\nvrrp_script chk {\n  " + tc.line + "\n}\n"
+		src := "global_defs {\n  enable_script_security\n}\nvrrp_script chk {\n  " + tc.line + "\n}\n" +
+			"vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 1\n  track_script {\n    chk\n  }\n}\n"
 		cfg, diags := Parse("/etc/keepalived/keepalived.conf", []byte(src), Options{})
 		scripts := findScripts(reflect.ValueOf(cfg))
 		if len(scripts) != 1 {

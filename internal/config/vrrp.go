@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,19 +14,17 @@ import (
 // name only if it is defined before the instance or group that tracks it,
 // as in keepalived.
 type VRRPSection struct {
-	LinkbeatInterfaces []LinkbeatInterface `json:"linkbeat_interfaces,omitempty"`
-	InterfaceDelays    []InterfaceDelay    `json:"interface_up_down_delays,omitempty"`
-	TrackGroups        []*StaticTrackGroup `json:"track_group,omitempty"`
-	StaticAddresses    []*IPAddress        `json:"static_ipaddress,omitempty"`
-	StaticRoutes       []*IPRoute          `json:"static_routes,omitempty"`
-	StaticRules        []*IPRule           `json:"static_rules,omitempty"`
-	TrackFiles         []*TrackFile        `json:"track_file,omitempty"`
-	TrackProcesses     []*TrackProcess     `json:"vrrp_track_process,omitempty"`
-	BFDInstances       []*BFDInstance      `json:"bfd_instance,omitempty"`
-	Scripts            []*VRRPScript       `json:"vrrp_script,omitempty"`
-	GarpGroups         []*GarpGroup        `json:"garp_group,omitempty"`
-	SyncGroups         []*VRRPSyncGroup    `json:"vrrp_sync_group,omitempty"`
-	Instances          []*VRRPInstance     `json:"vrrp_instance,omitempty"`
+	TrackGroups     []*StaticTrackGroup `json:"track_group,omitempty"`
+	StaticAddresses []*IPAddress        `json:"static_ipaddress,omitempty"`
+	StaticRoutes    []*IPRoute          `json:"static_routes,omitempty"`
+	StaticRules     []*IPRule           `json:"static_rules,omitempty"`
+	TrackFiles      []*TrackFile        `json:"track_file,omitempty"`
+	TrackProcesses  []*TrackProcess     `json:"vrrp_track_process,omitempty"`
+	BFDInstances    []*BFDInstance      `json:"bfd_instance,omitempty"`
+	Scripts         []*VRRPScript       `json:"vrrp_script,omitempty"`
+	GarpGroups      []*GarpGroup        `json:"garp_group,omitempty"`
+	SyncGroups      []*VRRPSyncGroup    `json:"vrrp_sync_group,omitempty"`
+	Instances       []*VRRPInstance     `json:"vrrp_instance,omitempty"`
 
 	vrrpState vrrpParseState
 }
@@ -37,8 +36,8 @@ type vrrpParseState struct {
 	// "Non-existent interface specified in configuration" and skips the
 	// instance checks of vrrp_complete_init().
 	missingIf bool
-	// scripts counts the scripts configured in the VRRP section.
-	scripts int
+	// scripts are the scripts configured in the VRRP section.
+	scripts []*Script
 	// autoRulePrios counts the rules given a preference (IPv4, IPv6):
 	// they get 16384, 16383, ...
 	autoRulePrios [2]uint32
@@ -49,20 +48,18 @@ type vrrpParseState struct {
 const vrrpRuleStartPriority = 16384
 
 var vrrpRoot = table[Config]{
-	"vrrp_instance":            blk(parseVRRPInstance),
-	"vrrp_sync_group":          blk(parseVRRPSyncGroup),
-	"vrrp_script":              blk(parseVRRPScript),
-	"track_file":               blk(parseTrackFile),
-	"vrrp_track_file":          blk(parseTrackFile),
-	"vrrp_track_process":       blk(parseTrackProcess),
-	"bfd_instance":             blk(parseBFDInstance),
-	"garp_group":               blk(parseGarpGroup),
-	"track_group":              blk(parseStaticTrackGroup),
-	"static_ipaddress":         blk(parseStaticAddresses),
-	"static_routes":            blk(parseStaticRoutes),
-	"static_rules":             blk(parseStaticRules),
-	"linkbeat_interfaces":      blk(parseLinkbeatInterfaces),
-	"interface_up_down_delays": blk(parseInterfaceDelays),
+	"vrrp_instance":      blk(parseVRRPInstance),
+	"vrrp_sync_group":    blk(parseVRRPSyncGroup),
+	"vrrp_script":        blk(parseVRRPScript),
+	"track_file":         blk(parseTrackFile),
+	"vrrp_track_file":    blk(parseTrackFile),
+	"vrrp_track_process": blk(parseTrackProcess),
+	"bfd_instance":       blk(parseBFDInstance),
+	"garp_group":         blk(parseGarpGroup),
+	"track_group":        blk(parseStaticTrackGroup),
+	"static_ipaddress":   blk(parseStaticAddresses),
+	"static_routes":      blk(parseStaticRoutes),
+	"static_rules":       blk(parseStaticRules),
 }
 
 // validateVRRP applies what keepalived's vrrp_complete_init() checks and
@@ -72,7 +69,9 @@ func (p *parser) validateVRRP() {
 	if s.vrrpState.missingIf {
 		p.report(syntax.Pos{}, Fatal, KindInterface, "Non-existent interface specified in configuration")
 		// keepalived stops before its VRRP script security check
-		p.cfg.scriptCount -= s.vrrpState.scripts
+		p.cfg.scripts = slices.DeleteFunc(p.cfg.scripts, func(sc *Script) bool {
+			return slices.Contains(s.vrrpState.scripts, sc)
+		})
 		p.vrrpQuietly(p.vrrpCompleteInit)
 		return
 	}
@@ -234,7 +233,7 @@ func vrrpBool(n *syntax.Node) (v, ok bool) {
 func (p *parser) vrrpScript(n *syntax.Node) (*Script, bool) {
 	s, ok := p.script(n)
 	if ok {
-		p.cfg.vrrpState.scripts++
+		p.cfg.vrrpState.scripts = append(p.cfg.vrrpState.scripts, s)
 	}
 	return s, ok
 }

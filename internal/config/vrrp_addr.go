@@ -249,7 +249,7 @@ func (ap *vrrpAddrParser) other(w []string, i int) (int, bool) {
 	case !ap.static && w[i] == "use_vmac":
 		a.UseVMAC = true
 	default:
-		p.errorf(n, KindUnknown, "Unknown configuration entry '%s' for ip address - ignoring", w[i])
+		p.errorf(n, KindValue, "Unknown configuration entry '%s' for ip address - ignoring", w[i])
 	}
 	return i, true
 }

@@ -118,7 +118,7 @@ func (p *parser) vrrpSetSyncGroup(g *VRRPSyncGroup) bool {
 		p.vrrpNote(Error, KindReference, "Sync group %s, no matching virtual router found in group declaration - removing", g.Name)
 		return false
 	case 1:
-		p.vrrpNote(Error, KindValue, "Sync group %s has only 1 virtual router(s) - this probably isn't what you want", g.Name)
+		p.vrrpNote(Error, KindConflict, "Sync group %s has only 1 virtual router(s) - this probably isn't what you want", g.Name)
 	}
 	return true
 }
