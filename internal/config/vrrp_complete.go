@@ -13,7 +13,7 @@ func (p *parser) vrrpStrictInt(v *VRRPInstance, dst *int, set bool, global int, 
 	case !set:
 		*dst = global
 	case v.Strict && *dst != 0:
-		p.vrrpNote(Error, KindConflict, msg, v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, msg, v.Name)
 		*dst = 0
 	}
 }
@@ -26,7 +26,7 @@ func (p *parser) vrrpStrictBool(v *VRRPInstance, dst *bool, set, global, strictV
 	case !set:
 		*dst = global
 	case v.Strict && *dst != strictVal:
-		p.vrrpNote(Error, KindConflict, msg, v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, msg, v.Name)
 		*dst = strictVal
 	}
 }
@@ -36,12 +36,12 @@ func (p *parser) vrrpStrictBool(v *VRRPInstance, dst *bool, set, global, strictV
 func (p *parser) vrrpCompleteOwnerIgnore(v *VRRPInstance) {
 	switch {
 	case v.set.ownerIgnoreAdverts && v.OwnerIgnoreAdverts && v.Priority != 255:
-		p.vrrpNote(Error, KindConflict, "(%s) ignoring owner_ignore_adverts since priority is not %d", v.Name, 255)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) ignoring owner_ignore_adverts since priority is not %d", v.Name, 255)
 		v.OwnerIgnoreAdverts = false
 	case !v.set.ownerIgnoreAdverts:
 		v.OwnerIgnoreAdverts = v.Priority == 255 && (v.Strict || p.cfg.Global.OwnerIgnoreAdverts)
 	case v.Priority == 255 && v.Strict && !v.OwnerIgnoreAdverts:
-		p.vrrpNote(Error, KindConflict, "(%s) strict_mode with priority %d requires owner_ignore_adverts", v.Name, 255)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) strict_mode with priority %d requires owner_ignore_adverts", v.Name, 255)
 		v.OwnerIgnoreAdverts = true
 	}
 }
@@ -61,17 +61,17 @@ func (p *parser) vrrpCompleteAdvertInt(v *VRRPInstance) {
 	}
 	switch {
 	case v.AdvertInt >= limit && v.Version == 2:
-		p.vrrpNote(Error, KindValue, "(%s) VRRPv2 advertisement interval %.2fs is out of range. Must be less than %ds. Setting to %ds", v.Name, vrrpSeconds(v.AdvertInt), 256, 255)
+		p.vrrpNote(v.Pos, Error, KindValue, "(%s) VRRPv2 advertisement interval %.2fs is out of range. Must be less than %ds. Setting to %ds", v.Name, vrrpSeconds(v.AdvertInt), 256, 255)
 		v.AdvertInt = limit - unit
 	case v.AdvertInt >= limit:
-		p.vrrpNote(Error, KindValue, "(%s) VRRPv3 advertisement interval %.2fs is out of range. Must be less than %.2fs. Setting to %.2fs", v.Name, vrrpSeconds(v.AdvertInt), 40.96, 40.95)
+		p.vrrpNote(v.Pos, Error, KindValue, "(%s) VRRPv3 advertisement interval %.2fs is out of range. Must be less than %.2fs. Setting to %.2fs", v.Name, vrrpSeconds(v.AdvertInt), 40.96, 40.95)
 		v.AdvertInt = limit - unit
 	case v.AdvertInt%unit != 0:
 		what := "must be an integer. rounding"
 		if v.Version == 3 {
 			what = "must be in units of 10ms - rounding"
 		}
-		p.vrrpNote(Error, KindValue, "(%s) %s advertisement interval %fs %s", v.Name, name, vrrpSeconds(v.AdvertInt), what)
+		p.vrrpNote(v.Pos, Error, KindValue, "(%s) %s advertisement interval %fs %s", v.Name, name, vrrpSeconds(v.AdvertInt), what)
 		v.AdvertInt = max((v.AdvertInt+unit/2)/unit*unit, unit)
 	}
 }
@@ -87,19 +87,19 @@ func (p *parser) vrrpCompleteLinks(v *VRRPInstance) {
 		v.GarpExtraIf, v.GarpExtraIfAll = g.GarpExtraIf, v.GarpExtraIfAll || g.GarpExtraIfAll
 	}
 	if v.UseVMAC != nil && v.Strict && v.VMACXmitBase {
-		p.vrrpNote(Error, KindConflict, "(%s) xmit_base is incompatible with strict mode - resetting", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) xmit_base is incompatible with strict mode - resetting", v.Name)
 		v.VMACXmitBase = false
 	}
 	if (v.UseVMAC != nil || v.UseIPVLAN != nil) && v.PromoteSecondaries {
-		p.vrrpNote(Error, KindConflict, "(%s) promote_secondaries is automatically set for vmacs - ignoring", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) promote_secondaries is automatically set for vmacs - ignoring", v.Name)
 		v.PromoteSecondaries = false
 	}
 	if l := v.UseIPVLAN; l != nil {
 		switch {
 		case v.Family == 4 && !l.Addr.IsValid():
-			p.vrrpNote(Error, KindMissing, "(%s) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state", v.Name)
+			p.vrrpNote(v.Pos, Error, KindMissing, "(%s) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state", v.Name)
 		case l.Addr.IsValid() && vrrpFamilyOf(l.Addr.Addr()) != v.Family:
-			p.vrrpNote(Error, KindConflict, "(%s) IPv4 ipvlan address family does not match instance. setting instance to fault state", v.Name)
+			p.vrrpNote(v.Pos, Error, KindConflict, "(%s) IPv4 ipvlan address family does not match instance. setting instance to fault state", v.Name)
 		}
 	}
 	if v.Interface != "" {
@@ -107,7 +107,7 @@ func (p *parser) vrrpCompleteLinks(v *VRRPInstance) {
 			if t.Name != v.Interface {
 				return true
 			}
-			p.vrrpNote(Error, KindConflict, "(%s) Ignoring track_interface %s since own interface", v.Name, t.Name)
+			p.vrrpNote(v.Pos, Error, KindConflict, "(%s) Ignoring track_interface %s since own interface", v.Name, t.Name)
 			return false
 		})
 	}
@@ -116,7 +116,7 @@ func (p *parser) vrrpCompleteLinks(v *VRRPInstance) {
 		m.MACUsesVRID = false
 	}
 	if v.VMACXmitBase && v.UseVMAC == nil {
-		p.vrrpNote(Error, KindConflict, "(%s) vmac_xmit_base is only valid with a vmac", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) vmac_xmit_base is only valid with a vmac", v.Name)
 		v.VMACXmitBase = false
 	}
 }
@@ -143,7 +143,7 @@ func (p *parser) vrrpCompleteVIPInterfaces(v *VRRPInstance) {
 		for _, a := range *list {
 			p.vrrpAddrUseVMAC(v, a)
 			if a.Dev == "" && v.Interface == "" {
-				p.vrrpNote(Error, KindMissing, "(%s): no interface for %svip %s - removing", v.Name, e, vrrpAddrString(a.Addr))
+				p.vrrpNote(v.Pos, Error, KindMissing, "(%s): no interface for %svip %s - removing", v.Name, e, vrrpAddrString(a.Addr))
 				continue
 			}
 			x, xv := vrrpAddrExtra(v, a)
@@ -167,10 +167,10 @@ func (p *parser) vrrpAddrUseVMAC(v *VRRPInstance, a *IPAddress) {
 	sameFamily := vrrpFamilyOf(a.Addr.Addr()) == v.Family
 	switch {
 	case own && v.UseVMAC != nil && sameFamily:
-		p.vrrpNote(Error, KindConflict, "(%s) use_vmac specified for VIP/eVIP %s and vrrp instance", v.Name, vrrpAddrString(a.Addr))
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) use_vmac specified for VIP/eVIP %s and vrrp instance", v.Name, vrrpAddrString(a.Addr))
 		a.UseVMAC = false
 	case (!own || !sameFamily) && v.UseVMACAddr:
-		p.vrrpNote(Error, KindConflict, "(%s) use_vmac_addr specified and use_vmac specified for VIP/eVIP %s", v.Name, vrrpAddrString(a.Addr))
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) use_vmac_addr specified and use_vmac specified for VIP/eVIP %s", v.Name, vrrpAddrString(a.Addr))
 		a.UseVMAC = false
 	}
 }
@@ -208,13 +208,13 @@ func (p *parser) vrrpCompleteTrackWeights(v *VRRPInstance) {
 		if t.Weight == 0 {
 			return true
 		}
-		p.vrrpNote(Error, KindConflict, "(%s) ignoring %s tracked interface %sdue to %s", v.Name, t.Name, weightWord, why)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) ignoring %s tracked interface %sdue to %s", v.Name, t.Name, weightWord, why)
 		t.Weight = 0
 		return sync
 	})
 	v.TrackScripts = vrrpFilterTracks(v.TrackScripts, func(t *TrackRef) bool {
 		if t.Weight != 0 {
-			p.vrrpNote(Error, KindConflict, "(%s) ignoring tracked script %s with weights due to %s", v.Name, t.Name, why2)
+			p.vrrpNote(v.Pos, Error, KindConflict, "(%s) ignoring tracked script %s with weights due to %s", v.Name, t.Name, why2)
 		}
 		return t.Weight == 0
 	})
@@ -222,17 +222,17 @@ func (p *parser) vrrpCompleteTrackWeights(v *VRRPInstance) {
 		switch t.Weight {
 		case 0:
 		case 1:
-			p.vrrpNote(Error, KindConflict, "(%s) ignoring weight from tracked file %s due to %s. specify weight 0", v.Name, t.Name, why2)
+			p.vrrpNote(v.Pos, Error, KindConflict, "(%s) ignoring weight from tracked file %s due to %s. specify weight 0", v.Name, t.Name, why2)
 			t.Weight = 0
 		default:
-			p.vrrpNote(Error, KindConflict, "(%s) ignoring tracked file %s with weight %d due to %s", v.Name, t.Name, t.Weight, why2)
+			p.vrrpNote(v.Pos, Error, KindConflict, "(%s) ignoring tracked file %s with weight %d due to %s", v.Name, t.Name, t.Weight, why2)
 			return false
 		}
 		return true
 	})
 	v.TrackBFDs = vrrpFilterTracks(v.TrackBFDs, func(t *TrackRef) bool {
 		if t.Weight != 0 {
-			p.vrrpNote(Error, KindConflict, "(%s) ignoring tracked bfd %s with weight %d due to %s", v.Name, t.Name, t.Weight, why2)
+			p.vrrpNote(v.Pos, Error, KindConflict, "(%s) ignoring tracked bfd %s with weight %d due to %s", v.Name, t.Name, t.Weight, why2)
 		}
 		return t.Weight == 0
 	})
@@ -251,7 +251,7 @@ func (p *parser) vrrpVRIDConflicts() bool {
 			}
 			if a.Unicast {
 				if vrrpUnicastClash(a, b) {
-					p.vrrpNote(Error, KindDuplicate, "(%s) duplicate VRID conflict with %s VRID %d", a.Name, b.Name, a.VRID)
+					p.vrrpNote(a.Pos, Error, KindDuplicate, "(%s) duplicate VRID conflict with %s VRID %d", a.Name, b.Name, a.VRID)
 					bad = true
 				}
 				continue
@@ -259,7 +259,7 @@ func (p *parser) vrrpVRIDConflicts() bool {
 			if a.Interface != b.Interface || a.MulticastDstIP != b.MulticastDstIP || !p.vrrpIfExists(a.Interface) {
 				continue
 			}
-			p.vrrpNote(Error, KindDuplicate, "%s and %s both use VRID %d with IPv%d on interface %s", a.Name, b.Name, a.VRID, a.Family, a.Interface)
+			p.vrrpNote(a.Pos, Error, KindDuplicate, "%s and %s both use VRID %d with IPv%d on interface %s", a.Name, b.Name, a.VRID, a.Family, a.Interface)
 			bad = true
 		}
 	}

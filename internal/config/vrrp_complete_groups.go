@@ -1,5 +1,7 @@
 package config
 
+import "github.com/keepalived-go/keepalived/internal/config/syntax"
+
 // vrrpStaticTrackGroups is keepalived's static_track_group_init(): track
 // groups keep their existing instances; empty ones are removed. keepalived
 // only logs these problems.
@@ -11,36 +13,36 @@ func (p *parser) vrrpStaticTrackGroups() {
 			kept = append(kept, g)
 			continue
 		}
-		p.vrrpNote(Info, KindReference, "Static track group %s init fails - removing", g.Name)
+		p.vrrpNote(g.Pos, Info, KindReference, "Static track group %s init fails - removing", g.Name)
 	}
 	s.TrackGroups = kept
 	for _, a := range s.StaticAddresses {
-		a.TrackGroup = p.vrrpStaticTracked(a.TrackGroup, a.NoTrack, "address")
+		a.TrackGroup = p.vrrpStaticTracked(a.Pos, a.TrackGroup, a.NoTrack, "address")
 	}
 	for _, r := range s.StaticRoutes {
-		r.TrackGroup = p.vrrpStaticTracked(r.TrackGroup, r.NoTrack, "route")
+		r.TrackGroup = p.vrrpStaticTracked(r.Pos, r.TrackGroup, r.NoTrack, "route")
 	}
 	for _, r := range s.StaticRules {
-		r.TrackGroup = p.vrrpStaticTracked(r.TrackGroup, r.NoTrack, "rule")
+		r.TrackGroup = p.vrrpStaticTracked(r.Pos, r.TrackGroup, r.NoTrack, "rule")
 	}
 }
 
 func (p *parser) vrrpSetTrackGroup(g *StaticTrackGroup) bool {
 	if len(g.Group) == 0 {
-		p.vrrpNote(Info, KindMissing, "Static track group %s has no virtual router(s)", g.Name)
+		p.vrrpNote(g.Pos, Info, KindMissing, "Static track group %s has no virtual router(s)", g.Name)
 		return false
 	}
 	var members []string
 	for _, name := range g.Group {
 		if p.cfg.vrrpFindInstance(name) == nil {
-			p.vrrpNote(Info, KindReference, "vrrp instance %s specified in track group %s doesn't exist - ignoring", name, g.Name)
+			p.vrrpNote(g.Pos, Info, KindReference, "vrrp instance %s specified in track group %s doesn't exist - ignoring", name, g.Name)
 			continue
 		}
 		members = append(members, name)
 	}
 	g.Group = members
 	if len(members) == 0 {
-		p.vrrpNote(Info, KindReference, "Static track group %s has no VRRP instance(s)", g.Name)
+		p.vrrpNote(g.Pos, Info, KindReference, "Static track group %s has no VRRP instance(s)", g.Name)
 		return false
 	}
 	return true
@@ -48,12 +50,12 @@ func (p *parser) vrrpSetTrackGroup(g *StaticTrackGroup) bool {
 
 // vrrpStaticTracked returns the track group a static object keeps: none
 // if the group was removed or the object is not tracked.
-func (p *parser) vrrpStaticTracked(group string, noTrack bool, what string) string {
+func (p *parser) vrrpStaticTracked(pos syntax.Pos, group string, noTrack bool, what string) string {
 	if group == "" || p.vrrpTrackGroup(group) == nil {
 		return ""
 	}
 	if noTrack {
-		p.vrrpNote(Info, KindConflict, "Static %s has both track_group and no_track set - not tracking", what)
+		p.vrrpNote(pos, Info, KindConflict, "Static %s has both track_group and no_track set - not tracking", what)
 	}
 	return group
 }
@@ -99,7 +101,7 @@ func (p *parser) vrrpOwnerGroupWeights(sg *VRRPSyncGroup) {
 	} {
 		for i := range k.list {
 			if t := &k.list[i]; t.Weight != 0 {
-				p.vrrpNote(Error, KindConflict, "(%s) Cannot have weighted track %s '%s' with member having priority %d - %s", sg.Name, k.what, t.Name, 255, k.action)
+				p.vrrpNote(sg.Pos, Error, KindConflict, "(%s) Cannot have weighted track %s '%s' with member having priority %d - %s", sg.Name, k.what, t.Name, 255, k.action)
 				t.Weight = 0
 			}
 		}
@@ -127,7 +129,7 @@ func (p *parser) vrrpUnusedScripts() {
 			kept = append(kept, sc)
 			continue
 		}
-		p.vrrpNote(Info, KindReference, "Warning - script %s is not used", sc.Name)
+		p.vrrpNote(sc.Pos, Info, KindReference, "Warning - script %s is not used", sc.Name)
 	}
 	s.Scripts = kept
 }

@@ -8,13 +8,14 @@ import (
 
 // Validation of the VRRP section once the file is read: keepalived's
 // vrrp_complete_init() (keepalived/vrrp/vrrp.c). Its messages carry no
-// line number in keepalived, so they are reported without a position.
+// line number in keepalived; we report them at the line of the object
+// concerned (the instance, the sync group, ...).
 // Like keepalived, the checks stop at the first instance that cannot be
 // completed.
 
 // vrrpNote reports a problem found by validation.
-func (p *parser) vrrpNote(sev Severity, kind Kind, format string, args ...any) {
-	p.report(syntax.Pos{}, sev, kind, format, args...)
+func (p *parser) vrrpNote(pos syntax.Pos, sev Severity, kind Kind, format string, args ...any) {
+	p.report(pos, sev, kind, format, args...)
 }
 
 // vrrpQuietly runs f, dropping what it reports: once keepalived has
@@ -58,13 +59,13 @@ func (p *parser) vrrpCompleteInit() {
 func (p *parser) vrrpCheckMinimal(v *VRRPInstance) bool {
 	switch {
 	case v.VRID == 0:
-		p.vrrpNote(Error, KindMissing, "(%s) the virtual router id must be set", v.Name)
+		p.vrrpNote(v.Pos, Error, KindMissing, "(%s) the virtual router id must be set", v.Name)
 		return false
 	case v.Interface == "" && !v.set.unicastConfigured:
-		p.vrrpNote(Error, KindMissing, "(%s) Unknown interface!", v.Name)
+		p.vrrpNote(v.Pos, Error, KindMissing, "(%s) Unknown interface!", v.Name)
 		return false
 	case v.Interface == "" && v.UseVMAC != nil:
-		p.vrrpNote(Error, KindConflict, "(%s) cannot use VMAC if no interface specified", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) cannot use VMAC if no interface specified", v.Name)
 		return false
 	}
 	return true
@@ -77,7 +78,7 @@ func (p *parser) vrrpSetSyncGroups() {
 	var kept []*VRRPSyncGroup
 	for _, g := range s.SyncGroups {
 		if len(g.Group) == 0 {
-			p.vrrpNote(Error, KindMissing, "Sync group %s has no virtual router(s). removing", g.Name)
+			p.vrrpNote(g.Pos, Error, KindMissing, "Sync group %s has no virtual router(s). removing", g.Name)
 			continue
 		}
 		if p.vrrpSetSyncGroup(g) {
@@ -94,16 +95,16 @@ func (p *parser) vrrpSetSyncGroup(g *VRRPSyncGroup) bool {
 		v := p.cfg.vrrpFindInstance(name)
 		switch {
 		case v == nil:
-			p.vrrpNote(Error, KindReference, "Virtual router %s specified in sync group %s doesn't exist - ignoring", name, g.Name)
+			p.vrrpNote(g.Pos, Error, KindReference, "Virtual router %s specified in sync group %s doesn't exist - ignoring", name, g.Name)
 			continue
 		case v.SyncGroup != "":
-			p.vrrpNote(Error, KindDuplicate, "Virtual router %s cannot exist in more than one sync group; ignoring %s", name, g.Name)
+			p.vrrpNote(g.Pos, Error, KindDuplicate, "Virtual router %s cannot exist in more than one sync group; ignoring %s", name, g.Name)
 			continue
 		}
 		members = append(members, name)
 		v.SyncGroup = g.Name
 		if state == "MASTER" && v.State == "BACKUP" {
-			p.vrrpNote(Error, KindConflict, "Sync group %s has some member(s) as address owner and some not as address owner. This won't work.", g.Name)
+			p.vrrpNote(g.Pos, Error, KindConflict, "Sync group %s has some member(s) as address owner and some not as address owner. This won't work.", g.Name)
 		}
 		if state != "BACKUP" {
 			state = "BACKUP"
@@ -115,10 +116,10 @@ func (p *parser) vrrpSetSyncGroup(g *VRRPSyncGroup) bool {
 	g.Group = members
 	switch len(members) {
 	case 0:
-		p.vrrpNote(Error, KindReference, "Sync group %s, no matching virtual router found in group declaration - removing", g.Name)
+		p.vrrpNote(g.Pos, Error, KindReference, "Sync group %s, no matching virtual router found in group declaration - removing", g.Name)
 		return false
 	case 1:
-		p.vrrpNote(Error, KindConflict, "Sync group %s has only 1 virtual router(s) - this probably isn't what you want", g.Name)
+		p.vrrpNote(g.Pos, Error, KindConflict, "Sync group %s has only 1 virtual router(s) - this probably isn't what you want", g.Name)
 	}
 	return true
 }
@@ -170,14 +171,14 @@ func (p *parser) vrrpCompleteVIPCount(v *VRRPInstance) bool {
 		return true
 	}
 	if v.NoVirtualIPAddress {
-		p.vrrpNote(Warning, KindConflict, "(%s) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress", v.Name)
+		p.vrrpNote(v.Pos, Warning, KindConflict, "(%s) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress", v.Name)
 		v.NoVirtualIPAddress = false
 	}
 	if v.Version == 3 || v.Strict {
-		p.vrrpNote(Error, KindMissing, "(%s) No VIP specified; at least one is required", v.Name)
+		p.vrrpNote(v.Pos, Error, KindMissing, "(%s) No VIP specified; at least one is required", v.Name)
 		return false
 	}
-	p.vrrpNote(Error, KindMissing, "(%s) No VIP specified; at least one is sensible", v.Name)
+	p.vrrpNote(v.Pos, Error, KindMissing, "(%s) No VIP specified; at least one is sensible", v.Name)
 	return true
 }
 
@@ -185,7 +186,7 @@ func (p *parser) vrrpCompleteVIPCount(v *VRRPInstance) bool {
 func (p *parser) vrrpCompleteVersion(v *VRRPInstance) {
 	if v.Family == 6 {
 		if v.Version == 2 && v.Strict {
-			p.vrrpNote(Error, KindConflict, "(%s) cannot use IPv6 with VRRP version 2; setting version 3", v.Name)
+			p.vrrpNote(v.Pos, Error, KindConflict, "(%s) cannot use IPv6 with VRRP version 2; setting version 3", v.Name)
 			v.Version = 3
 		} else if v.Version == 0 {
 			v.Version = 3
@@ -216,7 +217,7 @@ func (p *parser) vrrpCompleteState(v *VRRPInstance) {
 	case v.State == "":
 		v.State = owner
 	case v.Strict && v.State != owner:
-		p.vrrpNote(Error, KindConflict, "(%s) State MASTER must match being address owner", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) State MASTER must match being address owner", v.Name)
 		v.State = owner
 	}
 }
@@ -232,19 +233,19 @@ func (p *parser) vrrpCompleteAuth(v *VRRPInstance) {
 	switch {
 	case a == nil:
 	case v.Strict:
-		p.vrrpNote(Error, KindConflict, "(%s) Strict mode does not support authentication. Ignoring.", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) Strict mode does not support authentication. Ignoring.", v.Name)
 		v.Auth = nil
 	case v.Version == 3:
-		p.vrrpNote(Error, KindConflict, "(%s) VRRP version 3 does not support authentication. Ignoring.", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) VRRP version 3 does not support authentication. Ignoring.", v.Name)
 		v.Auth = nil
 	case a.Pass == "":
-		p.vrrpNote(Error, KindMissing, "(%s) Authentication specified but no password given. Ignoring", v.Name)
+		p.vrrpNote(v.Pos, Error, KindMissing, "(%s) Authentication specified but no password given. Ignoring", v.Name)
 		v.Auth = nil
 	case v.Family == 6 && a.Type == "AH":
-		p.vrrpNote(Error, KindConflict, "(%s) Cannot use AH authentication with IPv6. ignoring", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) Cannot use AH authentication with IPv6. ignoring", v.Name)
 		v.Auth = nil
 	case a.Type == "AH" && v.State == "MASTER" && v.Priority != 255:
-		p.vrrpNote(Error, KindConflict, "(%s) Initial state master is incompatible with AH authentication - clearing", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) Initial state master is incompatible with AH authentication - clearing", v.Name)
 		v.State = "BACKUP"
 	}
 }
@@ -256,7 +257,7 @@ func (p *parser) vrrpCompleteAuthHMAC(v *VRRPInstance) {
 		return
 	}
 	if v.Auth != nil {
-		p.vrrpNote(Error, KindConflict, "(%s) auth_hmac cannot be combined with authentication, dropping legacy auth", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) auth_hmac cannot be combined with authentication, dropping legacy auth", v.Name)
 		v.Auth = nil
 	}
 	found := false
@@ -264,12 +265,12 @@ func (p *parser) vrrpCompleteAuthHMAC(v *VRRPInstance) {
 		found = found || k.ID == ah.ActiveKey
 	}
 	if !found {
-		p.vrrpNote(Error, KindReference, "(%s) auth_hmac active_key %d is not defined, disabling extension", v.Name, ah.ActiveKey)
+		p.vrrpNote(v.Pos, Error, KindReference, "(%s) auth_hmac active_key %d is not defined, disabling extension", v.Name, ah.ActiveKey)
 		v.AuthHMAC = nil
 		return
 	}
 	if v.Strict && ah.Mode != "enforce" {
-		p.vrrpNote(Error, KindConflict, "(%s) strict mode requires auth_hmac mode enforce", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) strict mode requires auth_hmac mode enforce", v.Name)
 		ah.Mode = "enforce"
 	}
 	if ah.AntiReplay == "time" && ah.TimeWindow == 0 {
@@ -285,11 +286,11 @@ func (p *parser) vrrpCompleteUnicast(v *VRRPInstance) bool {
 			src = v.MulticastSrcIP
 		}
 		if !v.set.srcFromConfig {
-			p.vrrpNote(Error, KindMissing, "(%s): Unicast instances must have unicast_src_ip or interface", v.Name)
+			p.vrrpNote(v.Pos, Error, KindMissing, "(%s): Unicast instances must have unicast_src_ip or interface", v.Name)
 			return false
 		}
 		if v.Family == 6 && src.IsLinkLocalUnicast() {
-			p.vrrpNote(Error, KindConflict, "(%s) Non link-local address required if interface omitted", v.Name)
+			p.vrrpNote(v.Pos, Error, KindConflict, "(%s) Non link-local address required if interface omitted", v.Name)
 			return false
 		}
 	}
@@ -298,16 +299,16 @@ func (p *parser) vrrpCompleteUnicast(v *VRRPInstance) bool {
 		case len(v.UnicastPeers) > 0:
 			v.Unicast = true
 		case v.UnicastFaultNoPeer:
-			p.vrrpNote(Info, KindMissing, "(%s) Cannot use unicast without any peers - going to fault state", v.Name)
+			p.vrrpNote(v.Pos, Info, KindMissing, "(%s) Cannot use unicast without any peers - going to fault state", v.Name)
 		default:
-			p.vrrpNote(Warning, KindDeprecated, "(%s) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.", v.Name)
+			p.vrrpNote(v.Pos, Warning, KindDeprecated, "(%s) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.", v.Name)
 		}
 	}
 	if v.Unicast && v.Family == 4 && !v.set.ttl {
 		v.UnicastTTL = 255
 	}
 	if v.Strict && v.set.macSpecified {
-		p.vrrpNote(Error, KindConflict, "(%s): cannot specify MAC address with strict mode - clearing", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s): cannot specify MAC address with strict mode - clearing", v.Name)
 		v.UseVMAC.MAC, v.UseVMAC.MACUsesVRID, v.set.macSpecified = "", false, false
 	}
 	if v.VRF != "" && (v.Interface != "" || !v.Unicast) {
@@ -315,7 +316,7 @@ func (p *parser) vrrpCompleteUnicast(v *VRRPInstance) bool {
 		if v.Interface != "" {
 			with = "out interface"
 		}
-		p.vrrpNote(Error, KindConflict, "(%s) vrf can only be specified with%s - clearing", v.Name, with)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) vrf can only be specified with%s - clearing", v.Name, with)
 		v.VRF = ""
 	}
 	return true
@@ -342,13 +343,13 @@ func vrrpMaxVIPs(v *VRRPInstance) int {
 func (p *parser) vrrpCompleteAddresses(v *VRRPInstance) {
 	if v.Family == 6 && !v.Unicast && len(v.VIPs) > 0 && !v.VIPs[0].Addr.Addr().IsLinkLocalUnicast() {
 		if v.Strict {
-			p.vrrpNote(Error, KindValue, "(%s) the first IPv6 VIP address must be link local", v.Name)
+			p.vrrpNote(v.Pos, Error, KindValue, "(%s) the first IPv6 VIP address must be link local", v.Name)
 		} else {
-			p.vrrpNote(Info, KindValue, "(%s) the first IPv6 VIP address should be link local", v.Name)
+			p.vrrpNote(v.Pos, Info, KindValue, "(%s) the first IPv6 VIP address should be link local", v.Name)
 		}
 	}
 	if m := vrrpMaxVIPs(v); len(v.VIPs) > m {
-		p.vrrpNote(Error, KindValue, "(%s) Number of VIPs (%d) exceeds maximum/space available in packet (max %d addresses) - excess moved to eVIPs", v.Name, len(v.VIPs), m)
+		p.vrrpNote(v.Pos, Error, KindValue, "(%s) Number of VIPs (%d) exceeds maximum/space available in packet (max %d addresses) - excess moved to eVIPs", v.Name, len(v.VIPs), m)
 		v.ExcludedVIPs = append(v.ExcludedVIPs, v.VIPs[m:]...)
 		v.VIPs = v.VIPs[:m]
 	}
@@ -358,41 +359,41 @@ func (p *parser) vrrpCompleteAddresses(v *VRRPInstance) {
 // down_timer_adverts, timer_expired_backup and accept.
 func (p *parser) vrrpCompletePreempt(v *VRRPInstance) {
 	if v.Priority == 255 && v.NoPreempt {
-		p.vrrpNote(Error, KindConflict, "(%s) nopreempt is incompatible with priority %d. resetting nopreempt", v.Name, 255)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) nopreempt is incompatible with priority %d. resetting nopreempt", v.Name, 255)
 		v.NoPreempt = false
 	}
 	if v.State == "MASTER" {
 		if v.NoPreempt {
-			p.vrrpNote(Error, KindConflict, "(%s) Warning - nopreempt will not work with initial state MASTER - clearing", v.Name)
+			p.vrrpNote(v.Pos, Error, KindConflict, "(%s) Warning - nopreempt will not work with initial state MASTER - clearing", v.Name)
 			v.NoPreempt = false
 		}
 		if v.PreemptDelay != 0 {
-			p.vrrpNote(Error, KindConflict, "(%s) Warning - preempt delay will not work with initial state MASTER - clearing", v.Name)
+			p.vrrpNote(v.Pos, Error, KindConflict, "(%s) Warning - preempt delay will not work with initial state MASTER - clearing", v.Name)
 			v.PreemptDelay = 0
 		}
 	}
 	if v.PreemptDelay != 0 && v.Strict {
-		p.vrrpNote(Error, KindConflict, "(%s) preempt_delay is incompatible with strict mode - resetting", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) preempt_delay is incompatible with strict mode - resetting", v.Name)
 	}
 	if v.PreemptDelay != 0 && v.NoPreempt {
-		p.vrrpNote(Error, KindConflict, "(%s) preempt_delay is incompatible with nopreempt mode - resetting", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) preempt_delay is incompatible with nopreempt mode - resetting", v.Name)
 	}
 	if v.Strict || v.NoPreempt {
 		v.PreemptDelay = 0
 	}
 	if v.DownTimerAdverts != 3 && v.Strict {
-		p.vrrpNote(Error, KindConflict, "(%s) down_timer_adverts is incompatible with strict mode - resetting", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) down_timer_adverts is incompatible with strict mode - resetting", v.Name)
 		v.DownTimerAdverts = 3
 	}
 	if v.TimerExpiredBackup != 0 && !v.NoPreempt {
-		p.vrrpNote(Error, KindConflict, "(%s) expired_timer_backup requires nopreempt - resetting", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) expired_timer_backup requires nopreempt - resetting", v.Name)
 		v.TimerExpiredBackup = 0
 	}
 	if !v.set.accept {
 		v.Accept = v.Priority == 255 || !v.Strict
 	}
 	if v.Accept && v.Priority != 255 && v.Strict && v.Version == 2 {
-		p.vrrpNote(Error, KindConflict, "(%s) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting", v.Name)
 		v.Accept = false
 	}
 }
@@ -408,7 +409,7 @@ func (p *parser) vrrpCompleteAdverts(v *VRRPInstance) {
 			v.MulticastDstIP = g.VRRPMcastGroup6
 		}
 	case v.Unicast && v.MulticastDstIP.IsValid():
-		p.vrrpNote(Error, KindConflict, "(%s) multicast destination specified with unicast - ignoring", v.Name)
+		p.vrrpNote(v.Pos, Error, KindConflict, "(%s) multicast destination specified with unicast - ignoring", v.Name)
 		v.MulticastDstIP = netip.Addr{}
 	}
 	p.vrrpStrictInt(v, &v.GarpLowerPrioRepeat, v.set.garpLowerPrioRepeat, g.GarpLowerPrioRepeat, "(%s) Strict mode requires no repeat garps. resetting")
