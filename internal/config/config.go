@@ -112,12 +112,12 @@ func (p *parser) validateScripts() {
 	if p.cfg.Global.EnableScriptSecurity {
 		return
 	}
-	found := false
 	for _, s := range p.cfg.scripts {
-		found = found || p.scriptFound(s)
-	}
-	if found {
-		p.report(syntax.Pos{}, Security, KindSecurity, "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
+		if p.scriptFound(s) {
+			// keepalived names no script; we point at the first one.
+			p.report(s.Pos, Security, KindSecurity, "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
+			return
+		}
 	}
 }
 
