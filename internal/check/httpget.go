@@ -380,13 +380,13 @@ func (h *httpReader) body(p []byte, first bool) {
 }
 
 func (h *httpReader) result() (*HTTPResult, error) {
-	if !h.header {
-		return nil, &HTTPError{Step: StepNoData, Err: ErrNoData}
-	}
 	res := &HTTPResult{StatusCode: h.status, ContentLength: h.clen, BodyBytes: h.rx}
 	h.md5.Sum(res.Digest[:0])
 	if h.trace.Digest != nil {
-		h.trace.Digest(res.Digest)
+		h.trace.Digest(res.Digest) // keepalived dumps it even without a header
+	}
+	if !h.header {
+		return nil, &HTTPError{Step: StepNoData, Err: ErrNoData}
 	}
 	return res, nil
 }
