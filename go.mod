@@ -6,6 +6,6 @@ require github.com/spf13/pflag v1.1.0
 
 require (
 	github.com/rogpeppe/go-internal v1.16.0
-	golang.org/x/sys v0.26.0 // indirect
+	golang.org/x/sys v0.26.0
 	golang.org/x/tools v0.26.0 // indirect
 )

@@ -10,5 +10,5 @@ import (
 )
 
 func main() {
-	os.Exit(cli.RunKeepalived(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(cli.RunProgram(context.Background(), os.Args, os.Stdout, os.Stderr))
 }

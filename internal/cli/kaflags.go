@@ -195,12 +195,9 @@ func (r *kaRun) signum(v string) {
 	}
 }
 
-func (r *kaRun) genhash(string) {
-	r.stop = func() int {
-		fmt.Fprintln(r.stderr, "keepalived: genhash mode (-T) is not implemented in keepalived-go yet")
-		return 1
-	}
-}
+// genhash is -T, which RunKeepalived handles before parsing (see
+// genhashMode); it is here for -h and option lookups.
+func (r *kaRun) genhash(string) {}
 
 func (r *kaRun) version(string) {
 	r.stop = func() int {

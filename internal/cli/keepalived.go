@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/keepalived-go/keepalived/internal/config"
 )
@@ -31,12 +32,27 @@ type kaRun struct {
 	stop           func() int // set by -v, -h, --signum, -T: run it and exit
 }
 
+// RunProgram runs keepalived-go's keepalived binary given its whole
+// argv: as keepalived, argv[0]'s base name "genhash" makes it genhash.
+func RunProgram(ctx context.Context, argv []string, stdout, stderr io.Writer) int {
+	if len(argv) > 0 && filepath.Base(argv[0]) == "genhash" {
+		return RunGenhash(ctx, argv[0], argv[1:], stdout, stderr)
+	}
+	return RunKeepalived(ctx, argv[1:], stdout, stderr)
+}
+
 // RunKeepalived runs keepalived's command line (args without the program
 // name) and returns the exit status. The configuration test (-t), the dump
 // (-d), -v, -h and --signum behave as keepalived 2.2.7's; the daemon is not
 // implemented yet, so any other run validates the configuration, says so
 // and fails.
-func RunKeepalived(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func RunKeepalived(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if rest, opt, first, ok := genhashMode(args); ok {
+		if !first {
+			fmt.Fprintf(stderr, "Warning -- `%s` not used as first option, previous options ignored\n", opt)
+		}
+		return runGenhash(ctx, "keepalived", false, len(args)+1, rest, stdout, stderr)
+	}
 	r := &kaRun{stdout: stdout, stderr: stderr, flags: defaultKaFlags()}
 	defer r.close()
 	if code, done := r.parse(args); done {

@@ -27,6 +27,9 @@ func TestMain(m *testing.M) {
 			testHooks()
 			os.Exit(RunKeepalived(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 		},
+		"genhash": func() {
+			os.Exit(RunGenhash(context.Background(), "genhash", os.Args[1:], os.Stdout, os.Stderr))
+		},
 		"keepalivedctl": func() {
 			testHooks()
 			os.Exit(RunKeepalivedctl(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
