@@ -9,8 +9,10 @@
 // install_sublevel_end calls from init_global_keywords, init_vrrp_keywords,
 // init_check_keywords, init_bfd_keywords and add_track_file_keywords,
 // following calls between those files and substituting arguments. All
-// preprocessor branches are taken; an "if (param)" whose bool parameter is
-// false at that call is skipped (install_checker_common_keywords(false)).
+// preprocessor branches are taken; an "if" whose condition is false for
+// the arguments of that call (a bool parameter, or a strcmp of a
+// parameter with a literal) is skipped: install_checker_common_keywords
+// (false), tls_compliant for SSL_GET only.
 //
 // Usage (from this directory):
 //
@@ -22,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -277,11 +280,7 @@ func (r *replay) walk(fn *function, toks []string, env map[string]string) {
 		}
 		switch name := toks[i]; name {
 		case "if":
-			cond := value(toks[i+2 : end])
-			if len(toks[i+2:end]) == 2 && toks[i+2] == "!" {
-				cond = map[string]string{"true": "false", "false": "true"}[value(toks[i+3:end])]
-			}
-			if cond == "false" {
+			if cond(toks[i+2:end], value) == "false" {
 				// Skip the controlled statement.
 				if end+1 < len(toks) && toks[end+1] == "{" {
 					i = match(toks, end+1)
@@ -323,6 +322,30 @@ func (r *replay) walk(fn *function, toks []string, env map[string]string) {
 			}
 		}
 	}
+}
+
+// cond evaluates the conditions that decide which keywords are
+// installed: a bool parameter, "!X", and "strcmp(X, "lit")" (true when
+// different). It returns "true", "false", or the condition unevaluated.
+func cond(c []string, value func([]string) string) string {
+	if len(c) > 1 && c[0] == "!" {
+		switch cond(c[1:], value) {
+		case "true":
+			return "false"
+		case "false":
+			return "true"
+		}
+		return strings.Join(c, " ")
+	}
+	if len(c) > 2 && c[0] == "strcmp" && c[1] == "(" && c[len(c)-1] == ")" {
+		if args := split(c[2 : len(c)-1]); len(args) == 2 {
+			a, b := value(args[0]), value(args[1])
+			if strings.HasPrefix(a, `"`) && strings.HasPrefix(b, `"`) {
+				return strconv.FormatBool(a != b)
+			}
+		}
+	}
+	return value(c)
 }
 
 // lookup finds the function a call in file refers to: a static one of
