@@ -505,6 +505,7 @@ var kwExpected = map[string][]Kind{
 	"vrrp_ipsets":   {KindUnsupported},
 	// Scheduler flags that need the sh or mh scheduler, sorry server
 	// options without a sorry server: keepalived warns, in context.
+	"hashed":                  {KindConflict},
 	"sh-port":                 {KindConflict},
 	"sh-fallback":             {KindConflict},
 	"mh-port":                 {KindConflict},
@@ -679,5 +680,34 @@ func TestNoKeywordKeepalivedLacks(t *testing.T) {
 				t.Errorf("%s: keyword %q is not one keepalived has there (if it is our extension, add it to kwExtensions)", ctx, k)
 			}
 		}
+	}
+}
+
+// TestKeywordHashed: keepalived has no flag for "hashed"; like sh-port it
+// falls to the scheduler check, so it is refused unless the scheduler is
+// sh or mh, where it is ignored quietly (check_parser.c lbflags_handler).
+func TestKeywordHashed(t *testing.T) {
+	for _, tc := range []struct {
+		sched string
+		want  []string
+	}{
+		{"rr", []string{"3: hashed only applies to sh scheduler - ignoring"}},
+		{"sh", nil},
+		{"mh", nil},
+	} {
+		t.Run(tc.sched, func(t *testing.T) {
+			_, diags := parseGlobal(t,
+				"virtual_server 10.0.0.1 80 {",
+				"lb_algo "+tc.sched,
+				"hashed",
+				"lb_kind NAT",
+				"protocol TCP",
+				"real_server 10.0.0.2 80 {",
+				"}",
+				"}")
+			if got := messages(diags); !slices.Equal(got, tc.want) {
+				t.Errorf("problems:\n got %q\nwant %q", got, tc.want)
+			}
+		})
 	}
 }
