@@ -50,10 +50,7 @@ func (p *parser) globalNeed(n *syntax.Node, min int, format string) bool {
 // that is not a boolean is reported with format and ok is false.
 // Words after the first are ignored, as keepalived does.
 func (p *parser) globalBool(n *syntax.Node, format string) (v, ok bool) {
-	if len(n.Words) < 2 {
-		return true, true
-	}
-	v, ok = parseBool(n.Words[1])
+	v, ok = vrrpBool(n)
 	if !ok {
 		p.globalErr(n, KindValue, format, n.Words[1])
 	}

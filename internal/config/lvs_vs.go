@@ -62,9 +62,7 @@ type VirtualServer struct {
 	MHPort     bool `json:"mh-port,omitempty"`
 	MHFallback bool `json:"mh-fallback,omitempty"`
 	// OPS is one-packet scheduling (UDP only).
-	OPS bool `json:"ops,omitempty"`
-	// Hashed is accepted for compatibility and has no effect.
-	Hashed bool      `json:"hashed,omitempty"`
+	OPS    bool      `json:"ops,omitempty"`
 	Method LVSMethod `json:"lvs_method"`
 	// PersistenceTimeout is in seconds; 0 means not persistent.
 	PersistenceTimeout uint32 `json:"persistence_timeout,omitempty"`
@@ -288,7 +286,8 @@ func parseVSSched(p *parser, n *syntax.Node, vs *VirtualServer) {
 
 // parseVSFlag sets a scheduler flag. sh-* and mh-* only apply to their
 // scheduler, which must be set before them: an sh-* flag under mh (or the
-// reverse) is ignored silently, as keepalived does.
+// reverse) is ignored silently, as keepalived does. keepalived has no
+// flag for hashed: it is checked like an sh-* flag and never set.
 //
 // Syntax:
 //
@@ -296,7 +295,7 @@ func parseVSSched(p *parser, n *syntax.Node, vs *VirtualServer) {
 func parseVSFlag(p *parser, n *syntax.Node, vs *VirtualServer) {
 	lvsFlag(p, n)
 	flags := map[string]*bool{
-		"hashed": &vs.Hashed, "ops": &vs.OPS,
+		"ops":    &vs.OPS,
 		"flag-1": &vs.Flag1, "flag-2": &vs.Flag2, "flag-3": &vs.Flag3,
 	}
 	if f, ok := flags[n.Keyword()]; ok {
