@@ -331,7 +331,7 @@ func lvsParseStatusRange(w string) (StatusRange, bool) {
 //
 //	regex "PATTERN"
 func parseURLRegex(p *parser, n *syntax.Node, u *HTTPURL) {
-	words, err := lvsQuotedEscaped(n.Text)
+	words, err := syntax.SplitEscaped(n.Text)
 	if err != nil || len(words) != 2 {
 		p.infof(n, KindValue, "regex missing or too many fields")
 		return

@@ -439,12 +439,12 @@ func TestLVSQuotedEscaped(t *testing.T) {
 		{`regex \101`, []string{"regex", "A"}},
 	}
 	for _, tt := range tests {
-		got, err := lvsQuotedEscaped(tt.in)
+		got, err := syntax.SplitEscaped(tt.in)
 		if err != nil || strings.Join(got, "|") != strings.Join(tt.want, "|") {
-			t.Errorf("lvsQuotedEscaped(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			t.Errorf("syntax.SplitEscaped(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
-	if _, err := lvsQuotedEscaped(`regex "abc`); err == nil {
+	if _, err := syntax.SplitEscaped(`regex "abc`); err == nil {
 		t.Error("unterminated quote accepted")
 	}
 }

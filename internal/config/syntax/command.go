@@ -61,6 +61,12 @@ func ParseCommand(line string) (Command, error) {
 	return c, nil
 }
 
+// SplitEscaped splits text as keepalived's alloc_strvec_quoted_escaped()
+// does (used for script commands and HTTP_GET regex values): words
+// separated by blanks, ' and " quoting inside words, and backslash escapes
+// (\a \b \E \f \n \r \t \v \NNN octal, \xHH, \cC, \C).
+func SplitEscaped(text string) ([]string, error) { return splitQuoted(text, true) }
+
 // splitQuoted is keepalived's alloc_strvec_quoted_escaped_common(): words
 // separated by blanks, ' and " quote runs inside a word, and with escapes
 // backslash sequences are decoded (without, the backslash and the next
