@@ -10,7 +10,14 @@ import (
 func (in *Instance) AdvertReceived(now time.Time, a Advert) []Action {
 	switch in.state {
 	case StateBackup:
+		changed := a.Src != in.master
+		if changed {
+			in.logMasterChange(a.Src)
+		}
 		if in.advertValid(a) {
+			if changed {
+				clear(in.rateLimited)
+			}
 			in.handleBackupAdvert(now, a)
 		}
 	case StateMaster:
@@ -51,9 +58,6 @@ func (in *Instance) advertValid(a Advert) bool {
 // priority advert is otherwise discarded and the running timer makes us
 // take over.
 func (in *Instance) handleBackupAdvert(now time.Time, a Advert) {
-	if a.Src != in.master {
-		in.masterChanged(a.Src)
-	}
 	switch {
 	case a.Priority == 0:
 		in.detailf("Backup received priority 0 advertisement")
@@ -66,14 +70,15 @@ func (in *Instance) handleBackupAdvert(now time.Time, a Advert) {
 	}
 }
 
-// masterChanged logs a new master (-D) and resets the rate-limited logs.
-func (in *Instance) masterChanged(src netip.Addr) {
+// logMasterChange logs (-D) an advert from another address than the
+// master's. keepalived does it before checking the advert, and resets the
+// rate-limited logs only once the advert is accepted.
+func (in *Instance) logMasterChange(src netip.Addr) {
 	if in.master.IsValid() {
 		in.detailf("master changed from %s to %s", in.master, src)
 	} else {
 		in.detailf("master set to %s", src)
 	}
-	clear(in.rateLimited)
 }
 
 // acceptsMaster tells whether a backup accepts an advert with priority p:
