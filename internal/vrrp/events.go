@@ -1,0 +1,130 @@
+package vrrp
+
+import "time"
+
+// Start leaves INIT (keepalived's vrrp_init_state): to FAULT if a fault
+// is set, to MASTER at once for an address owner configured (or
+// defaulted) state MASTER, else to BACKUP with a full
+// Master_Down_Interval, so even state MASTER with priority below 255
+// waits for a silent network before taking over.
+func (in *Instance) Start(now time.Time) []Action {
+	in.handleStart(now)
+	return in.flush()
+}
+
+func (in *Instance) handleStart(now time.Time) {
+	if in.state != StateInit {
+		return
+	}
+	switch {
+	case len(in.faults) > 0:
+		in.setState(now, StateFault)
+	case in.wantMaster:
+		// keepalived expires a 1 µs backup timer; the effect is the same.
+		in.setState(now, StateMaster)
+	default:
+		in.setState(now, StateBackup)
+	}
+}
+
+// Timer handles the deadline given by NextDeadline: a master sends its
+// periodic advert (RFC 5798 §6.4.3), a backup whose Master_Down_Timer
+// fired becomes master (RFC 5798 §6.4.2). Called early it does nothing.
+func (in *Instance) Timer(now time.Time) []Action {
+	in.handleTimer(now)
+	return in.flush()
+}
+
+func (in *Instance) handleTimer(now time.Time) {
+	if in.deadline.IsZero() || now.Before(in.deadline) {
+		return
+	}
+	switch in.state {
+	case StateBackup:
+		in.detailf("Receive advertisement timeout")
+		in.setState(now, StateMaster)
+	case StateMaster:
+		in.emit(SendAdvert{Priority: in.prio})
+		in.deadline = now.Add(in.p.AdvertInterval)
+	}
+}
+
+// SetPriority applies a tracker change: total is the base priority plus
+// every tracker's contribution. The effective priority is total clamped
+// to 1..254; an address owner keeps 255 (keepalived's
+// vrrp_set_effective_priority). A backup's running down timer is moved by
+// the change of Master_Down_Interval.
+func (in *Instance) SetPriority(now time.Time, total int) []Action {
+	in.handleSetPriority(now, total)
+	return in.flush()
+}
+
+func (in *Instance) handleSetPriority(_ time.Time, total int) {
+	if in.p.Priority == PriorityOwner {
+		return
+	}
+	next := min(max(total, 1), PriorityOwner-1)
+	if next == in.prio {
+		return
+	}
+	in.logf("Changing effective priority from %d to %d", in.prio, next)
+	in.prio = next
+	old := in.msDown
+	in.msDown = in.masterDown()
+	if in.state == StateBackup {
+		in.deadline = in.deadline.Add(in.msDown - old)
+	}
+}
+
+// Fault records a reason the instance cannot run (interface down, a
+// weight 0 tracker failed, ...). The first one moves the instance to
+// FAULT; the caller logs the reason in keepalived's wording ("(VI_1):
+// entering FAULT state (interface eth0 down)"). Before Start it only
+// makes Start enter FAULT.
+func (in *Instance) Fault(now time.Time, reason string) []Action {
+	in.handleFault(now, reason)
+	return in.flush()
+}
+
+func (in *Instance) handleFault(now time.Time, reason string) {
+	already := len(in.faults) > 0
+	in.faults[reason] = true
+	if already || in.state == StateInit || in.state == StateStop {
+		return
+	}
+	in.wantMaster = false
+	in.setState(now, StateFault)
+}
+
+// Recover clears a fault reason. When none is left the instance leaves
+// FAULT: to BACKUP with a fresh Master_Down_Interval, or straight to
+// MASTER for an address owner that entered FAULT at startup (keepalived's
+// try_up_instance and vrrp_state_leave_fault).
+func (in *Instance) Recover(now time.Time, reason string) []Action {
+	in.handleRecover(now, reason)
+	return in.flush()
+}
+
+func (in *Instance) handleRecover(now time.Time, reason string) {
+	if !in.faults[reason] {
+		return
+	}
+	delete(in.faults, reason)
+	if len(in.faults) > 0 || in.state != StateFault {
+		return
+	}
+	if in.wantMaster {
+		in.setState(now, StateMaster)
+		return
+	}
+	in.setState(now, StateBackup)
+}
+
+// Stop shuts the instance down: a master sends a priority 0 advert and
+// releases the VIPs; every instance notifies STOP.
+func (in *Instance) Stop(now time.Time) []Action {
+	if in.state != StateStop {
+		in.setState(now, StateStop)
+	}
+	return in.flush()
+}
