@@ -9,7 +9,8 @@ import (
 // §5.2.8): for IPv4 {src, dst, 0, 112, VRRP length} (RFC 768 style), for
 // IPv6 {src, dst, VRRP length (32 bits), 0 (24 bits), 112} (RFC 8200
 // §8.1). The zero value means no pseudo-header: VRRPv2, and VRRPv3 with
-// keepalived's v3_checksum_as_v2.
+// keepalived's v3_checksum_as_v2 (note: keepalived 2.2.7 computes but never
+// rejects a bad v3 checksum in that mode; the receive path decides).
 type PseudoHeader struct {
 	// Src is the IP source address.
 	Src netip.Addr
@@ -61,7 +62,8 @@ func Checksum(b []byte) uint16 {
 
 // ComputeChecksum returns the checksum of the VRRP message msg (the v2
 // auth data included) under pseudo-header p, computed as if the
-// checksum field (bytes 6-7) were zero.
+// checksum field (bytes 6-7) were zero. msg must hold at least
+// HeaderLen bytes.
 func ComputeChecksum(msg []byte, p PseudoHeader) uint16 {
 	acc := p.sum(0, len(msg))
 	acc = sumBytes(acc, msg[:6])
@@ -86,6 +88,7 @@ func VerifyOldUnicastChecksum(msg []byte, src, group netip.Addr) bool {
 }
 
 // SetChecksum writes the checksum of msg under p into its bytes 6-7.
+// msg must hold at least HeaderLen bytes.
 func SetChecksum(msg []byte, p PseudoHeader) {
 	binary.BigEndian.PutUint16(msg[6:], ComputeChecksum(msg, p))
 }

@@ -133,8 +133,9 @@ func totLenPadded(totLen, got int) bool {
 	return got <= ethPayloadMin && totLen < got && paddingRemainder(got-totLen)
 }
 
-// paddingRemainder says whether extra bytes match padding to 46 bytes
-// modulo the VLAN tag size: (46 + extra) ≡ 0 (mod 4).
+// paddingRemainder says whether extra bytes can be padding to 46 bytes
+// with VLAN tags stripped, checked modulo the tag size as keepalived
+// does: extra ≡ -46 (mod 4).
 func paddingRemainder(extra int) bool {
 	return extra%vlanTagLen == (vlanTagLen-ethPayloadMin%vlanTagLen)%vlanTagLen
 }

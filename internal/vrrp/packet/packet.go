@@ -146,8 +146,8 @@ func addrLen(is6 bool) int {
 }
 
 // MarshalBinary encodes the advertisement. The checksum field is written
-// as a.Checksum: call SetChecksum first, or patch the bytes with
-// SetChecksum's package function of the same name.
+// as a.Checksum: call the SetChecksum method first, or patch the encoded
+// bytes with the SetChecksum function.
 func (a *Advertisement) MarshalBinary() ([]byte, error) {
 	return a.AppendBinary(make([]byte, 0, a.Len()))
 }
