@@ -115,25 +115,46 @@ type IPRouteEncap struct {
 
 // vrrpRouteParser holds the state of one ROUTE-SPEC line.
 type vrrpRouteParser struct {
-	p      *parser
-	n      *syntax.Node
-	w      []string
-	i      int
+	vrrpSpecWords
 	r      *IPRoute
 	static bool
 	// protoSet is set when the line gives a protocol.
 	protoSet bool
 }
 
+// vrrpSpecWords is the word cursor of the ROUTE-SPEC and RULE-SPEC
+// parsers: the line's words and the index of the word being read.
+type vrrpSpecWords struct {
+	p *parser
+	n *syntax.Node
+	w []string
+	i int
+}
+
 // next advances to the next word, reporting keepalived's missing
 // parameter problem at the end of the line.
-func (rp *vrrpRouteParser) next() (string, bool) {
-	rp.i++
-	if rp.i < len(rp.w) {
-		return rp.w[rp.i], true
+func (sw *vrrpSpecWords) next() (string, bool) {
+	sw.i++
+	if sw.i < len(sw.w) {
+		return sw.w[sw.i], true
 	}
-	rp.p.nargs(rp.n, rp.i, -1)
+	sw.p.nargs(sw.n, sw.i, -1)
 	return "", false
+}
+
+// lookupNext reads the next word as a name or number of an iproute2 table
+// (rt_tables, rt_protos, ...); an unknown one is reported with format,
+// which takes the word.
+func (sw *vrrpSpecWords) lookupNext(t *vrrpRTTable, format string) (uint64, bool) {
+	s, ok := sw.next()
+	if !ok {
+		return 0, false
+	}
+	v, ok := t.lookup(s)
+	if !ok {
+		sw.p.errorf(sw.n, KindValue, format, s)
+	}
+	return v, ok
 }
 
 // family records the family of an address of the route; false (after
@@ -150,7 +171,7 @@ func (rp *vrrpRouteParser) family(f int, msg string, args ...any) bool {
 // vrrpParseRoute reads a ROUTE-SPEC entry (keepalived's alloc_route()),
 // returning nil when it is dropped; the problem has then been reported.
 func (p *parser) vrrpParseRoute(n *syntax.Node, static bool) *IPRoute {
-	rp := &vrrpRouteParser{p: p, n: n, w: n.Words, i: -1, static: static,
+	rp := &vrrpRouteParser{vrrpSpecWords: vrrpSpecWords{p: p, n: n, w: n.Words, i: -1}, static: static,
 		r: &IPRoute{Table: RTTableMain, Type: RTTypeUnicast, Pos: n.Pos}}
 	nexthops, stopped := false, false
 	for rp.i+1 < len(rp.w) {
@@ -446,13 +467,8 @@ func (rp *vrrpRouteParser) from() bool {
 }
 
 func (rp *vrrpRouteParser) tos() bool {
-	s, ok := rp.next()
+	v, ok := rp.lookupNext(vrrpRTDSFields, "TOS value %s is invalid")
 	if !ok {
-		return false
-	}
-	v, ok := vrrpRTDSFields.lookup(s)
-	if !ok {
-		rp.p.errorf(rp.n, KindValue, "TOS value %s is invalid", s)
 		return false
 	}
 	t := uint8(v)
@@ -461,13 +477,8 @@ func (rp *vrrpRouteParser) tos() bool {
 }
 
 func (rp *vrrpRouteParser) table() bool {
-	s, ok := rp.next()
+	v, ok := rp.lookupNext(vrrpRTTables, "Routing table %s not found for route")
 	if !ok {
-		return false
-	}
-	v, ok := vrrpRTTables.lookup(s)
-	if !ok {
-		rp.p.errorf(rp.n, KindValue, "Routing table %s not found for route", s)
 		return false
 	}
 	rp.r.Table = RTTable(v)
@@ -475,13 +486,8 @@ func (rp *vrrpRouteParser) table() bool {
 }
 
 func (rp *vrrpRouteParser) protocol() bool {
-	s, ok := rp.next()
+	v, ok := rp.lookupNext(vrrpRTProtos, "Protocol %s not found or invalid for route")
 	if !ok {
-		return false
-	}
-	v, ok := vrrpRTProtos.lookup(s)
-	if !ok {
-		rp.p.errorf(rp.n, KindValue, "Protocol %s not found or invalid for route", s)
 		return false
 	}
 	rp.r.Protocol, rp.protoSet = RTProto(v), true
@@ -489,13 +495,8 @@ func (rp *vrrpRouteParser) protocol() bool {
 }
 
 func (rp *vrrpRouteParser) scope() bool {
-	s, ok := rp.next()
+	v, ok := rp.lookupNext(vrrpRTScopes, "Scope %s not found or invalid for route")
 	if !ok {
-		return false
-	}
-	v, ok := vrrpRTScopes.lookup(s)
-	if !ok {
-		rp.p.errorf(rp.n, KindValue, "Scope %s not found or invalid for route", s)
 		return false
 	}
 	rp.r.Scope = RTScope(v)

@@ -70,22 +70,10 @@ func (r VRRPRange) String() string {
 
 // vrrpRuleParser holds the state of one RULE-SPEC line.
 type vrrpRuleParser struct {
-	p                           *parser
-	n                           *syntax.Node
-	w                           []string
-	i                           int
+	vrrpSpecWords
 	r                           *IPRule
 	static                      bool
 	prioSet, protoSet, tableOpt bool
-}
-
-func (rp *vrrpRuleParser) next() (string, bool) {
-	rp.i++
-	if rp.i < len(rp.w) {
-		return rp.w[rp.i], true
-	}
-	rp.p.nargs(rp.n, rp.i, -1)
-	return "", false
 }
 
 func (rp *vrrpRuleParser) family(f int, msg string) bool {
@@ -110,7 +98,7 @@ func (rp *vrrpRuleParser) setAction(a, msg string) bool {
 // vrrpParseRule reads a RULE-SPEC entry (keepalived's alloc_rule()),
 // returning nil when it is dropped; the problem has then been reported.
 func (p *parser) vrrpParseRule(n *syntax.Node, static bool) *IPRule {
-	rp := &vrrpRuleParser{p: p, n: n, w: n.Words, i: -1, static: static,
+	rp := &vrrpRuleParser{vrrpSpecWords: vrrpSpecWords{p: p, n: n, w: n.Words, i: -1}, static: static,
 		r: &IPRule{SuppressPrefixLength: -1, Pos: n.Pos}}
 	for rp.i+1 < len(rp.w) {
 		rp.i++
@@ -188,14 +176,9 @@ func (rp *vrrpRuleParser) addr() bool {
 }
 
 func (rp *vrrpRuleParser) table() bool {
-	s, ok := rp.next()
-	if !ok {
-		return false
-	}
-	t, ok := vrrpRTTables.lookup(s)
+	t, ok := rp.lookupNext(vrrpRTTables, "Routing table %s not found for rule")
 	switch {
 	case !ok:
-		rp.p.errorf(rp.n, KindValue, "Routing table %s not found for rule", s)
 		return false
 	case t == 0:
 		rp.p.errorf(rp.n, KindValue, "Table 0 is not valid")
@@ -221,13 +204,8 @@ func (rp *vrrpRuleParser) preference() bool {
 }
 
 func (rp *vrrpRuleParser) tos() bool {
-	s, ok := rp.next()
+	v, ok := rp.lookupNext(vrrpRTDSFields, "TOS value %s is invalid")
 	if !ok {
-		return false
-	}
-	v, ok := vrrpRTDSFields.lookup(s)
-	if !ok {
-		rp.p.errorf(rp.n, KindValue, "TOS value %s is invalid", s)
 		return false
 	}
 	rp.r.TOS = uint8(v)
