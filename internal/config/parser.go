@@ -117,11 +117,7 @@ func (p *parser) uint(n *syntax.Node, i int, lo, hi uint64) (uint64, bool) {
 	}
 	v, err := strconv.ParseUint(t, 10, 64)
 	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			p.errorf(n, KindValue, "number '%s' outside unsigned integer range", s)
-		} else {
-			p.errorf(n, KindValue, "invalid number '%s'", s)
-		}
+		p.numberError(n, s, err, "unsigned integer")
 		return 0, false
 	}
 	if v < lo || v > hi {
@@ -129,6 +125,16 @@ func (p *parser) uint(n *syntax.Node, i int, lo, hi uint64) (uint64, bool) {
 		return 0, false
 	}
 	return v, true
+}
+
+// numberError reports a word strconv could not read as a number, in
+// keepalived's words: out of the (what) range, or not a number at all.
+func (p *parser) numberError(n *syntax.Node, s string, err error, what string) {
+	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+		p.errorf(n, KindValue, "number '%s' outside %s range", s, what)
+		return
+	}
+	p.errorf(n, KindValue, "invalid number '%s'", s)
 }
 
 // int reads word i of n as a decimal signed integer in [lo, hi].
@@ -139,11 +145,7 @@ func (p *parser) int(n *syntax.Node, i int, lo, hi int64) (int64, bool) {
 	s := n.Words[i]
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			p.errorf(n, KindValue, "number '%s' outside integer range", s)
-		} else {
-			p.errorf(n, KindValue, "invalid number '%s'", s)
-		}
+		p.numberError(n, s, err, "integer")
 		return 0, false
 	}
 	if v < lo || v > hi {
