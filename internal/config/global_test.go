@@ -349,7 +349,7 @@ func TestGlobalFirewall(t *testing.T) {
 			},
 			check: func(t *testing.T, g *Global) { equal(t, "sets", g.VRRPIpsets, (*IPSetNames)(nil)) }},
 		{name: "nftables priority range", lines: []string{"nftables_ipvs_priority 2147483648"},
-			want: []string{"2: number '2147483648' outside range [-2147483648, 2147483647]", "2: invalid ipvs nftables chain priority '2147483648'"}},
+			want: []string{"2: number '2147483648' outside integer range", "2: invalid ipvs nftables chain priority '2147483648'"}},
 	})
 }
 

@@ -104,55 +104,70 @@ func (p *parser) nargs(n *syntax.Node, min, max int) bool {
 	return true
 }
 
-// uint reads word i of n as a decimal unsigned integer in [lo, hi].
+// uint reads word i of n as keepalived's read_unsigned() does: a decimal
+// unsigned integer of at most 32 bits, in [lo, hi].
 func (p *parser) uint(n *syntax.Node, i int, lo, hi uint64) (uint64, bool) {
 	if !p.nargs(n, i, -1) {
 		return 0, false
 	}
-	s := n.Words[i]
+	return p.uintWord(n, n.Words[i], lo, hi)
+}
+
+// int reads word i of n as keepalived's read_int() does: a decimal signed
+// integer of at most 32 bits, in [lo, hi].
+func (p *parser) int(n *syntax.Node, i int, lo, hi int64) (int64, bool) {
+	if !p.nargs(n, i, -1) {
+		return 0, false
+	}
+	return p.intWord(n, n.Words[i], lo, hi)
+}
+
+// uintWord reads s as keepalived's read_unsigned() does (decimal, at most
+// 32 bits), reporting its problems at n.
+func (p *parser) uintWord(n *syntax.Node, s string, lo, hi uint64) (uint64, bool) {
 	t := strings.TrimLeft(s, " \t")
 	if strings.HasPrefix(t, "-") {
 		p.errorf(n, KindValue, "negative number '%s'", s)
 		return 0, false
 	}
 	v, err := strconv.ParseUint(t, 10, 64)
-	if err != nil {
-		p.numberError(n, s, err, "unsigned integer")
+	switch {
+	case err != nil && !isRangeErr(err):
+		p.errorf(n, KindValue, "invalid number '%s'", s)
 		return 0, false
-	}
-	if v < lo || v > hi {
+	case err != nil || v > 0xFFFFFFFF:
+		p.errorf(n, KindValue, "number '%s' outside unsigned integer range", s)
+		return 0, false
+	case v < lo || v > hi:
 		p.errorf(n, KindValue, "number '%s' outside range [%d, %d]", s, lo, hi)
 		return 0, false
 	}
 	return v, true
 }
 
-// numberError reports a word strconv could not read as a number, in
-// keepalived's words: out of the (what) range, or not a number at all.
-func (p *parser) numberError(n *syntax.Node, s string, err error, what string) {
-	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-		p.errorf(n, KindValue, "number '%s' outside %s range", s, what)
-		return
-	}
-	p.errorf(n, KindValue, "invalid number '%s'", s)
-}
-
-// int reads word i of n as a decimal signed integer in [lo, hi].
-func (p *parser) int(n *syntax.Node, i int, lo, hi int64) (int64, bool) {
-	if !p.nargs(n, i, -1) {
-		return 0, false
-	}
-	s := n.Words[i]
+// intWord reads s as keepalived's read_int() does, reporting its problems
+// at n.
+func (p *parser) intWord(n *syntax.Node, s string, lo, hi int64) (int64, bool) {
 	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		p.numberError(n, s, err, "integer")
+	switch {
+	case err != nil && !isRangeErr(err):
+		p.errorf(n, KindValue, "invalid number '%s'", s)
 		return 0, false
-	}
-	if v < lo || v > hi {
+	case err != nil || v < -1<<31 || v > 1<<31-1:
+		p.errorf(n, KindValue, "number '%s' outside integer range", s)
+		return 0, false
+	case v < lo || v > hi:
 		p.errorf(n, KindValue, "number '%s' outside range [%d, %d]", s, lo, hi)
 		return 0, false
 	}
 	return v, true
+}
+
+// isRangeErr reports whether strconv failed because the number is too
+// large for its type.
+func isRangeErr(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
 }
 
 // decimal reads word i of n as a non-negative decimal with up to places

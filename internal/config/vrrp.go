@@ -137,47 +137,6 @@ func (p *parser) vrrpArg(n *syntax.Node, i int) (string, bool) {
 	return "", p.nargs(n, i, -1)
 }
 
-// vrrpUint reads s as keepalived's read_unsigned() does (decimal, at most
-// 32 bits), reporting its problems at n.
-func (p *parser) vrrpUint(n *syntax.Node, s string, lo, hi uint64) (uint64, bool) {
-	t := strings.TrimLeft(s, " \t")
-	if strings.HasPrefix(t, "-") {
-		p.errorf(n, KindValue, "negative number '%s'", s)
-		return 0, false
-	}
-	v, err := strconv.ParseUint(t, 10, 64)
-	switch {
-	case err != nil && !vrrpIsRangeErr(err):
-		p.errorf(n, KindValue, "invalid number '%s'", s)
-		return 0, false
-	case err != nil || v > 0xFFFFFFFF:
-		p.errorf(n, KindValue, "number '%s' outside unsigned integer range", s)
-		return 0, false
-	case v < lo || v > hi:
-		p.errorf(n, KindValue, "number '%s' outside range [%d, %d]", s, lo, hi)
-		return 0, false
-	}
-	return v, true
-}
-
-// vrrpInt reads s as keepalived's read_int() does, reporting its problems
-// at n.
-func (p *parser) vrrpInt(n *syntax.Node, s string, lo, hi int64) (int64, bool) {
-	v, err := strconv.ParseInt(s, 10, 64)
-	switch {
-	case err != nil && !vrrpIsRangeErr(err):
-		p.errorf(n, KindValue, "invalid number '%s'", s)
-		return 0, false
-	case err != nil || v < -1<<31 || v > 1<<31-1:
-		p.errorf(n, KindValue, "number '%s' outside integer range", s)
-		return 0, false
-	case v < lo || v > hi:
-		p.errorf(n, KindValue, "number '%s' outside range [%d, %d]", s, lo, hi)
-		return 0, false
-	}
-	return v, true
-}
-
 // vrrpUint64 reads s as keepalived's read_unsigned64() does.
 func (p *parser) vrrpUint64(n *syntax.Node, s string) (uint64, bool) {
 	t := strings.TrimLeft(s, " \t")
@@ -187,7 +146,7 @@ func (p *parser) vrrpUint64(n *syntax.Node, s string) (uint64, bool) {
 	}
 	v, err := strconv.ParseUint(t, 10, 64)
 	switch {
-	case err != nil && vrrpIsRangeErr(err):
+	case err != nil && isRangeErr(err):
 		p.errorf(n, KindValue, "number '%s' outside unsigned 64 bit range", s)
 		return 0, false
 	case err != nil:
@@ -211,11 +170,6 @@ func (p *parser) vrrpUintAnyBase(n *syntax.Node, s string) (uint32, bool) {
 		return uint32(v), true
 	}
 	return 0, false
-}
-
-func vrrpIsRangeErr(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
 }
 
 // vrrpBool reads keepalived's optional boolean argument (no argument

@@ -122,7 +122,7 @@ func (p *parser) vrrpParseIP(n *syntax.Node, s string, allowPrefix bool) (netip.
 	if allowPrefix {
 		if a, l, ok := strings.Cut(s, "/"); ok {
 			addr = a
-			if v, ok := p.vrrpUint(n, l, 0, uint64(bits)); ok {
+			if v, ok := p.uintWord(n, l, 0, uint64(bits)); ok {
 				bits = int(v)
 			} else {
 				p.errorf(n, KindValue, "Invalid address prefix len %s for address %s - using %d", l, s, bits)
@@ -317,7 +317,7 @@ func (ap *vrrpAddrParser) preferredLft(v string) {
 		ap.a.PreferredLft = &f
 		return
 	}
-	if x, ok := ap.p.vrrpUint(ap.n, v, 0, 0xFFFFFFFF); ok {
+	if x, ok := ap.p.uintWord(ap.n, v, 0, 0xFFFFFFFF); ok {
 		l := uint32(x)
 		ap.a.PreferredLft = &l
 		return

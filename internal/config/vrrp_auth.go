@@ -143,7 +143,7 @@ func vrrpAuthHMACKey(p *parser, n *syntax.Node, v *VRRPInstance) {
 		p.errorf(n, KindMissing, "(%s) auth_hmac key needs an id and a value", v.Name)
 		return
 	}
-	id, ok := p.vrrpUint(n, n.Words[1], 1, 255)
+	id, ok := p.uintWord(n, n.Words[1], 1, 255)
 	if !ok {
 		p.errorf(n, KindValue, "(%s) auth_hmac key id '%s' must be between 1 and 255", v.Name, n.Words[1])
 		return

@@ -142,7 +142,7 @@ var vrrpBFDTable = table[BFDInstance]{
 		if !ok {
 			return
 		}
-		if v, ok := p.vrrpInt(n, s, -1, 255); ok {
+		if v, ok := p.intWord(n, s, -1, 255); ok {
 			b.MaxHops = int(v)
 		} else {
 			p.errorf(n, KindValue, "Configuration error: BFD instance %s max_hops value %s not valid (must be in range [-1-255]), ignoring", b.Name, s)
@@ -186,7 +186,7 @@ func (p *parser) vrrpBFDUint(n *syntax.Node, b *BFDInstance, lo, hi uint64, msg 
 	if !ok {
 		return 0, false
 	}
-	v, ok := p.vrrpUint(n, s, lo, hi)
+	v, ok := p.uintWord(n, s, lo, hi)
 	if !ok {
 		p.errorf(n, KindValue, "Configuration error: BFD instance %[1]s "+msg+", ignoring", b.Name, s)
 	}
@@ -236,7 +236,7 @@ func vrrpBFDWeight(p *parser, n *syntax.Node, b *BFDInstance) {
 	if !ok {
 		return
 	}
-	if v, ok := p.vrrpInt(n, s, -253, 253); ok {
+	if v, ok := p.intWord(n, s, -253, 253); ok {
 		b.Weight.Value = int(v)
 	} else {
 		p.errorf(n, KindValue, "Configuration error: BFD instance %s weight value %s not valid (must be in range [%d-%d]), ignoring", b.Name, s, -253, 253)

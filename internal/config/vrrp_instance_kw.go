@@ -159,7 +159,7 @@ func vrrpVRID(p *parser, n *syntax.Node, v *VRRPInstance) {
 	if !ok {
 		return
 	}
-	id, ok := p.vrrpUint(n, s, 1, 255)
+	id, ok := p.uintWord(n, s, 1, 255)
 	if !ok {
 		p.errorf(n, KindValue, "(%s): VRID '%s' not valid - must be between 1 & 255", v.Name, s)
 		return
@@ -172,7 +172,7 @@ func vrrpPriority(p *parser, n *syntax.Node, v *VRRPInstance) {
 	if !ok {
 		return
 	}
-	prio, ok := p.vrrpUint(n, s, 1, 255)
+	prio, ok := p.uintWord(n, s, 1, 255)
 	if !ok {
 		p.errorf(n, KindValue, "(%s) Priority not valid! must be between 1 & %d. Using default %d", v.Name, 255, 100)
 		prio = 100
@@ -198,7 +198,7 @@ func vrrpVersion(p *parser, n *syntax.Node, v *VRRPInstance) {
 	if !ok {
 		return
 	}
-	ver, ok := p.vrrpInt(n, s, 2, 3)
+	ver, ok := p.intWord(n, s, 2, 3)
 	if !ok {
 		p.errorf(n, KindValue, "(%s): Version must be either 2 or 3", v.Name)
 		return
@@ -281,7 +281,7 @@ func vrrpUnicastTTL(p *parser, n *syntax.Node, v *VRRPInstance) {
 	if !ok {
 		return
 	}
-	ttl, ok := p.vrrpUint(n, s, 0, 255)
+	ttl, ok := p.uintWord(n, s, 0, 255)
 	if !ok {
 		p.errorf(n, KindValue, "(%s): TTL '%s' not valid - must be between 0 & 255", v.Name, s)
 		return
@@ -324,7 +324,7 @@ func (p *parser) vrrpUnicastPeer(e *syntax.Node, v *VRRPInstance) (UnicastPeer, 
 			p.errorf(e, KindMissing, "(%s) %s is missing a value", v.Name, w[i])
 			break
 		}
-		ttl, ok := p.vrrpUint(e, w[i+1], 0, 255)
+		ttl, ok := p.uintWord(e, w[i+1], 0, 255)
 		if !ok {
 			continue
 		}
@@ -373,7 +373,7 @@ func vrrpTimerExpiredBackup(p *parser, n *syntax.Node, v *VRRPInstance) {
 	prio := uint64(254)
 	if len(n.Words) >= 2 {
 		var ok bool
-		if prio, ok = p.vrrpUint(n, n.Words[1], 1, 254); !ok {
+		if prio, ok = p.uintWord(n, n.Words[1], 1, 254); !ok {
 			p.errorf(n, KindValue, "(%s) timer_expired_backup highest_other_priority not valid! must be between 1 & %d", v.Name, 254)
 			return
 		}
@@ -396,7 +396,7 @@ func vrrpDebug(p *parser, n *syntax.Node, v *VRRPInstance) {
 	if !ok {
 		return
 	}
-	d, ok := p.vrrpUint(n, s, 0, 4)
+	d, ok := p.uintWord(n, s, 0, 4)
 	if !ok {
 		p.errorf(n, KindValue, "(%s) Debug value '%s' not valid; must be between 0-4", v.Name, s)
 		return
@@ -406,7 +406,7 @@ func vrrpDebug(p *parser, n *syntax.Node, v *VRRPInstance) {
 
 func vrrpKernelRxBufSize(p *parser, n *syntax.Node, v *VRRPInstance) {
 	if len(n.Words) == 2 {
-		if b, ok := p.vrrpUint(n, n.Words[1], 0, 0xFFFFFFFF); ok {
+		if b, ok := p.uintWord(n, n.Words[1], 0, 0xFFFFFFFF); ok {
 			v.KernelRxBufSize = int(b)
 			return
 		}

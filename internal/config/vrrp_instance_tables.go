@@ -155,7 +155,7 @@ func (p *parser) vrrpUintKw(n *syntax.Node, v *VRRPInstance, lo, hi uint64, msg 
 	if !ok {
 		return 0, false
 	}
-	r, ok := p.vrrpUint(n, s, lo, hi)
+	r, ok := p.uintWord(n, s, lo, hi)
 	if !ok {
 		p.errorf(n, KindValue, msg, v.Name, s)
 	}
@@ -198,7 +198,7 @@ func vrrpGarpExtraIf(p *parser, n *syntax.Node, v *VRRPInstance) {
 			v.GarpExtraIfAll = true
 			continue
 		}
-		d, ok := p.vrrpUint(n, w, 0, 86400)
+		d, ok := p.uintWord(n, w, 0, 86400)
 		if !ok {
 			p.errorf(n, KindValue, "(%s): %s '%s' invalid - ignoring", v.Name, kw, w)
 			return

@@ -320,7 +320,7 @@ func (rp *vrrpRouteParser) metric(m vrrpRouteMetric) bool {
 // u32 is keepalived's get_u32(): a number in [0, max], reported with
 // errmsg when it is not.
 func (rp *vrrpRouteParser) u32(s string, max uint64, errmsg string) (uint32, bool) {
-	v, ok := rp.p.vrrpUint(rp.n, s, 0, max)
+	v, ok := rp.p.uintWord(rp.n, s, 0, max)
 	if !ok {
 		rp.p.errorf(rp.n, KindValue, errmsg, s)
 	}

@@ -253,7 +253,7 @@ func (rp *vrrpRuleParser) suppressPrefix() bool {
 	if !ok {
 		return false
 	}
-	v, ok := rp.p.vrrpUint(rp.n, s, 0, 1<<31-1)
+	v, ok := rp.p.uintWord(rp.n, s, 0, 1<<31-1)
 	if !ok {
 		rp.p.errorf(rp.n, KindValue, "Invalid suppress_prefixlength %s specified", kw)
 		return false
@@ -355,7 +355,7 @@ func (rp *vrrpRuleParser) protocol() bool {
 	if !ok {
 		return false
 	}
-	if v, ok := rp.p.vrrpUint(rp.n, s, 0, 255); ok {
+	if v, ok := rp.p.uintWord(rp.n, s, 0, 255); ok {
 		rp.r.Protocol, rp.protoSet = RTProto(v), true
 	} else {
 		rp.p.errorf(rp.n, KindValue, "Invalid protocol %s", s)
@@ -448,7 +448,7 @@ func (rp *vrrpRuleParser) action() bool {
 		if !ok {
 			return false
 		}
-		g, ok := p.vrrpUint(n, s, 0, 0xFFFFFFFF)
+		g, ok := p.uintWord(n, s, 0, 0xFFFFFFFF)
 		if !ok {
 			p.errorf(n, KindValue, "Invalid target %s specified", str)
 			return false

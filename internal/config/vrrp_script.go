@@ -128,7 +128,7 @@ func vrrpScriptWeight(p *parser, n *syntax.Node, s *VRRPScript) {
 	if !ok {
 		return
 	}
-	v, ok := p.vrrpInt(n, w, -253, 253)
+	v, ok := p.intWord(n, w, -253, 253)
 	if !ok {
 		p.errorf(n, KindValue, "vrrp_script %s weight %s must be in [-253, 253]", s.Name, w)
 		v = vrrpLeadingInt(w)
@@ -166,7 +166,7 @@ func (p *parser) vrrpScriptCount(n *syntax.Node, s *VRRPScript) int {
 	if !ok {
 		return 1
 	}
-	v, ok := p.vrrpUint(n, w, 1, 1<<31-1)
+	v, ok := p.uintWord(n, w, 1, 1<<31-1)
 	if !ok {
 		p.errorf(n, KindValue, "(%s): vrrp script %s value '%s' invalid, defaulting to 1", s.Name, n.Keyword(), w)
 		return 1

@@ -99,7 +99,7 @@ func vrrpTrackFileWeight(p *parser, n *syntax.Node, f *TrackFile) {
 		p.errorf(n, KindDuplicate, "Weight already set for track file %s - ignoring %s", f.Name, n.Words[1])
 		return
 	}
-	v, ok := p.vrrpInt(n, n.Words[1], -254, 254)
+	v, ok := p.intWord(n, n.Words[1], -254, 254)
 	if !ok {
 		p.errorf(n, KindValue, "Weight (%s) for track_file %s must be between [-254..254] inclusive. Ignoring...", n.Words[1], f.Name)
 		v = 1
@@ -120,7 +120,7 @@ func vrrpTrackFileInit(p *parser, n *syntax.Node, f *TrackFile) {
 		word := strings.TrimLeft(w, " \t")
 		switch {
 		case word != "" && (word[0] == '-' || word[0] >= '0' && word[0] <= '9'):
-			v, ok := p.vrrpInt(n, w, -1<<31, 1<<31-1)
+			v, ok := p.intWord(n, w, -1<<31, 1<<31-1)
 			if !ok {
 				p.errorf(n, KindValue, "Track file %s init value %s is invalid", f.Name, word)
 				v = 0
@@ -248,7 +248,7 @@ func vrrpTrackProcessWeight(p *parser, n *syntax.Node, t *TrackProcess) {
 		p.errorf(n, KindDuplicate, "Weight already set for track process %s - ignoring %s", t.Name, n.Words[1])
 		return
 	}
-	v, ok := p.vrrpInt(n, n.Words[1], -254, 254)
+	v, ok := p.intWord(n, n.Words[1], -254, 254)
 	if !ok {
 		p.errorf(n, KindValue, "Weight (%s) for vrrp_track_process %s must be between [-254..254] inclusive. Ignoring...", n.Words[1], t.Name)
 		return
@@ -268,7 +268,7 @@ func vrrpTrackProcessQuorum(p *parser, n *syntax.Node, t *TrackProcess) {
 	if !ok {
 		return
 	}
-	q, ok := p.vrrpUint(n, s, 1, 65535)
+	q, ok := p.uintWord(n, s, 1, 65535)
 	switch {
 	case !ok:
 		p.errorf(n, KindValue, "Quorum (%s) for vrrp_track_process %s must be between [1..65535] inclusive. Ignoring...", s, t.Name)
@@ -284,7 +284,7 @@ func vrrpTrackProcessQuorumMax(p *parser, n *syntax.Node, t *TrackProcess) {
 	if !ok {
 		return
 	}
-	q, ok := p.vrrpUint(n, s, 0, 65535)
+	q, ok := p.uintWord(n, s, 0, 65535)
 	if !ok {
 		p.errorf(n, KindValue, "quorum_max (%s) for vrrp_track_process %s must be between [0..65535] inclusive. Ignoring...", s, t.Name)
 		return

@@ -171,7 +171,7 @@ func (p *parser) vrrpTrackEntry(e *syntax.Node, owner string, list []TrackRef, k
 
 // vrrpTrackWeight reads the weight of a track entry.
 func (p *parser) vrrpTrackWeight(e *syntax.Node, owner, name, s string, def int, k *vrrpTrackKind) int {
-	v, ok := p.vrrpInt(e, s, k.lo, k.hi)
+	v, ok := p.intWord(e, s, k.lo, k.hi)
 	switch {
 	case !ok:
 		p.errorf(e, KindValue, k.badWeight, owner, name, s)
