@@ -2,10 +2,13 @@ module github.com/keepalived-go/keepalived
 
 go 1.26.8
 
-require github.com/spf13/pflag v1.1.0
+require (
+	github.com/spf13/pflag v1.1.0
+	github.com/vishvananda/netns v0.0.5
+)
 
 require (
 	github.com/rogpeppe/go-internal v1.16.0
-	golang.org/x/sys v0.26.0
-	golang.org/x/tools v0.26.0 // indirect
+	golang.org/x/sys v0.49.0
+	golang.org/x/tools v0.51.0 // indirect
 )
