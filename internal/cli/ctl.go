@@ -38,6 +38,9 @@ type ctlNoun struct {
 
 // ctlNouns lists every keepalivedctl command that exists, in help order.
 var ctlNouns = []ctlNoun{
+	{name: "status", verbs: []ctlVerb{statusVerb}},
+	{name: "vrrp", verbs: []ctlVerb{vrrpShowVerb}},
+	{name: "reload", verbs: []ctlVerb{reloadVerb}},
 	{name: "config", verbs: []ctlVerb{configCheckVerb, configDumpVerb}},
 }
 
@@ -57,6 +60,10 @@ func RunKeepalivedctl(ctx context.Context, args []string, stdout, stderr io.Writ
 	if noun == nil {
 		return cio.usageErrorf("unknown command %q", args[0])
 	}
+	if len(noun.verbs) == 1 && noun.verbs[0].name == "" {
+		// A command of one word: keepalivedctl status, reload.
+		return runVerb(ctx, cio, noun, &noun.verbs[0], args[1:])
+	}
 	if len(args) < 2 || isHelp(args[1]) {
 		w, code := stderr, exitUsage
 		if len(args) >= 2 {
@@ -74,13 +81,14 @@ func RunKeepalivedctl(ctx context.Context, args []string, stdout, stderr io.Writ
 
 // runVerb parses a verb's flags and runs it.
 func runVerb(ctx context.Context, cio ctlIO, noun *ctlNoun, verb *ctlVerb, args []string) int {
-	fs := pflag.NewFlagSet(noun.name+" "+verb.name, pflag.ContinueOnError)
+	name := strings.TrimSpace(noun.name + " " + verb.name)
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(cio.stderr)
 	fs.Usage = func() {}
 	run := verb.flags(fs)
 	help := fs.BoolP("help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil {
-		return cio.usageErrorf("%s %s: %v", noun.name, verb.name, err)
+		return cio.usageErrorf("%s: %v", name, err)
 	}
 	if *help {
 		writeVerbUsage(cio.stdout, noun, verb, fs)
@@ -133,12 +141,12 @@ func writeNounUsage(w io.Writer, n *ctlNoun) {
 
 func writeVerbList(w io.Writer, n *ctlNoun) {
 	for _, v := range n.verbs {
-		fmt.Fprintf(w, "  %-28s %s\n", n.name+" "+v.name+" "+v.args, v.summary)
+		fmt.Fprintf(w, "  %-28s %s\n", strings.Join(strings.Fields(n.name+" "+v.name+" "+v.args), " "), v.summary)
 	}
 }
 
 func writeVerbUsage(w io.Writer, n *ctlNoun, v *ctlVerb, fs *pflag.FlagSet) {
-	fmt.Fprintf(w, "Usage: keepalivedctl %s %s [flags] %s\n\n%s.\n\nFlags:\n", n.name, v.name, v.args, upperFirst(v.summary))
+	fmt.Fprintf(w, "Usage: keepalivedctl %s [flags] %s\n\n%s.\n\nFlags:\n", strings.TrimSpace(n.name+" "+v.name), v.args, upperFirst(v.summary))
 	fs.VisitAll(func(f *pflag.Flag) {
 		name, usage := pflag.UnquoteUsage(f)
 		if f.Value.Type() == "bool" {

@@ -18,9 +18,6 @@ const (
 	exitNoConfig = 6 // EXIT_NOTCONFIGURED: no configuration file to read
 )
 
-// notImplemented is printed by any run that would start the daemon.
-const notImplemented = "keepalived: the keepalived-go daemon is not implemented yet: nothing was started (use -t to test the configuration)"
-
 // kaRun is one run of the keepalived command.
 type kaRun struct {
 	stdout, stderr io.Writer
@@ -78,23 +75,6 @@ func (r *kaRun) configTest() int {
 		diags = append(diags, cliDiag(config.Warning, config.KindValue, "bad command-line value"))
 	}
 	return diags.ExitCode()
-}
-
-// daemon would start keepalived. For now it validates the configuration
-// as keepalived does before starting and then refuses honestly. Without a
-// configuration it can run, keepalived exits with EXIT_NOTCONFIGURED.
-func (r *kaRun) daemon() int {
-	cfg, diags, ok := r.load()
-	if !ok || hasFatal(diags) {
-		return exitNoConfig
-	}
-	if r.flags.dumpConf {
-		if err := config.Dump(r.stdout, cfg); err != nil {
-			fmt.Fprintf(r.stderr, "keepalived: dump: %v\n", err)
-		}
-	}
-	fmt.Fprintln(r.stderr, notImplemented)
-	return exitFatal
 }
 
 func hasFatal(diags config.Diagnostics) bool {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keepalived-go/keepalived/internal/config"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -76,7 +77,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("EXAMPLE", example)
 			return nil
 		},
-		Cmds:      map[string]func(ts *testscript.TestScript, neg bool, args []string){"exits": cmdExits},
+		Cmds:      map[string]func(ts *testscript.TestScript, neg bool, args []string){"exits": cmdExits, "waitfile": cmdWaitfile},
 		Condition: knownCondition,
 	})
 }
@@ -99,6 +100,22 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdWaitfile is "waitfile PATH": wait up to 20 s for PATH to exist (a
+// daemon started in the background got ready).
+func cmdWaitfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile PATH")
+	}
+	path := ts.MkAbs(args[0])
+	for range 2000 {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ts.Fatalf("%s did not appear within 20 s", path)
 }
 
 // knownCondition evaluates [known:KEYWORD].

@@ -40,6 +40,12 @@ const (
 	// DropUnicastMismatch: multicast received by a unicast instance or
 	// unicast by a multicast one.
 	DropUnicastMismatch
+	// DropOwnerIgnores: an address owner with owner_ignore_adverts
+	// ignores every advert (not counted).
+	DropOwnerIgnores
+	// DropNotPeer: a unicast advert from an address that is not a
+	// unicast peer (check_unicast_src).
+	DropNotPeer
 )
 
 var dropNames = [...]string{
@@ -57,6 +63,8 @@ var dropNames = [...]string{
 	DropBadIPLength:      "ip_tot_len mismatch",
 	DropBadChecksum:      "invalid checksum",
 	DropUnicastMismatch:  "unicast/multicast mismatch",
+	DropOwnerIgnores:     "owner ignores adverts",
+	DropNotPeer:          "source not a unicast peer",
 }
 
 // String returns a short description of the reason.
@@ -70,7 +78,7 @@ func (r DropReason) String() string {
 // Counted says whether keepalived counts the drop as a packet error
 // (VRRP_PACKET_KO); a v2 interval mismatch is dropped silently.
 func (r DropReason) Counted() bool {
-	return r != DropNone && r != DropIntervalMismatch
+	return r != DropNone && r != DropIntervalMismatch && r != DropOwnerIgnores
 }
 
 // Error is a decoding or validation failure of a received packet.

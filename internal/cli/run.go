@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"log/syslog"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/keepalived-go/keepalived/internal/config"
+	"github.com/keepalived-go/keepalived/internal/daemon"
+)
+
+// daemon starts keepalived: it validates the configuration as keepalived
+// does before starting (a configuration it cannot run exits with
+// EXIT_NOTCONFIGURED), goes to the background unless -n, and runs until
+// SIGTERM/SIGINT.
+func (r *kaRun) daemon() int {
+	cfg, diags, ok := r.load()
+	if !ok || hasFatal(diags) {
+		return exitNoConfig
+	}
+	if r.flags.dumpConf {
+		if err := config.Dump(r.stdout, cfg); err != nil {
+			fmt.Fprintf(r.stderr, "keepalived: dump: %v\n", err)
+		}
+	}
+	if !r.flags.dontFork && !daemon.Detached() {
+		if _, err := daemon.Daemonize(); err != nil {
+			fmt.Fprintf(r.stderr, "keepalived: %v\n", err)
+			return exitFatal
+		}
+		return 0
+	}
+	log, err := r.logger()
+	if err != nil {
+		fmt.Fprintf(r.stderr, "keepalived: %v\n", err)
+		return exitFatal
+	}
+	opts := daemon.Options{
+		Reload:          func() (*config.Config, bool) { return r.reload(log) },
+		VRRP:            r.flags.vrrpOnly,
+		Check:           r.flags.checkOnly,
+		KeepVIPs:        r.flags.dontReleaseVRRP,
+		KeepIPVS:        r.flags.dontReleaseIPVS,
+		PIDFile:         r.flags.pidFile,
+		VRRPPIDFile:     r.flags.vrrpPidFile,
+		CheckersPIDFile: r.flags.checkersPidFile,
+		Log:             log,
+		LogDetail:       r.flags.logDetail > 0,
+		CommandLine:     quoteArgs(os.Args),
+		ConfigFile:      r.flags.confFile,
+	}
+	if err := daemon.Run(context.Background(), cfg, opts); err != nil {
+		log.Error(err.Error())
+		return exitFatal
+	}
+	return 0
+}
+
+// reload re-reads the configuration for SIGHUP, logging its problems. Any
+// error keeps the running configuration.
+func (r *kaRun) reload(log *slog.Logger) (*config.Config, bool) {
+	opts := loadOptions(r.flags.configID, r.flags.allConfig)
+	cfg, diags, ok := loadConf(r.flags.confFile, opts, r.flags.allConfig)
+	bad := !ok
+	for _, d := range diags {
+		if d.Severity >= config.Error {
+			bad = true
+			log.Error(d.String())
+		} else {
+			log.Warn(d.String())
+		}
+	}
+	return cfg, !bad
+}
+
+// logger builds the logger the options ask for: the console with -l,
+// syslog unless -G, with -S's facility.
+func (r *kaRun) logger() (*slog.Logger, error) {
+	o := daemon.LogOptions{
+		Syslog:   !r.flags.noSyslog,
+		Facility: syslogFacility(r.flags.logFacility),
+		Ident:    "Keepalived",
+		JSON:     os.Getenv("KEEPALIVED_GO_LOG_FORMAT") == "json",
+	}
+	if r.flags.vrrpOnly && !r.flags.checkOnly {
+		o.Ident = "Keepalived_vrrp"
+	} else if r.flags.checkOnly && !r.flags.vrrpOnly {
+		o.Ident = "Keepalived_healthcheckers"
+	}
+	if r.flags.logConsole {
+		o.Console = r.stderr
+	}
+	return daemon.NewLogger(o)
+}
+
+// syslogFacility maps -S (0-7, local0-7, user, daemon) to a facility;
+// LOG_DAEMON by default.
+func syslogFacility(s string) syslog.Priority {
+	switch s {
+	case "":
+		return syslog.LOG_DAEMON
+	case "user":
+		return syslog.LOG_USER
+	case "daemon":
+		return syslog.LOG_DAEMON
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(s, "local"))
+	if err != nil || n < 0 || n > 7 {
+		return syslog.LOG_DAEMON
+	}
+	return syslog.LOG_LOCAL0 + syslog.Priority(n)<<3
+}
+
+// quoteArgs renders argv as keepalived's "Command line:" line does.
+func quoteArgs(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = "'" + a + "'"
+	}
+	return strings.Join(q, " ")
+}

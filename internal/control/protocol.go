@@ -1,0 +1,151 @@
+package control
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+)
+
+// Handler is what the daemon offers through the socket.
+type Handler interface {
+	Status(ctx context.Context) Status
+	// Reload re-reads the configuration (as SIGHUP does); an error says
+	// why the new configuration was refused.
+	Reload(ctx context.Context) error
+}
+
+// request is one command on the socket: a JSON object on one line.
+type request struct {
+	Command string `json:"command"`
+}
+
+// response is the answer, one JSON object on one line.
+type response struct {
+	OK     bool    `json:"ok"`
+	Error  string  `json:"error,omitempty"`
+	Status *Status `json:"status,omitempty"`
+}
+
+// SocketPath is the control socket beside a pid file:
+// /run/keepalived.pid → /run/keepalived.ctl.
+func SocketPath(pidFile string) string {
+	return strings.TrimSuffix(pidFile, ".pid") + ".ctl"
+}
+
+// Serve listens on the unix socket path (mode 0600: root only) and
+// answers requests until ctx is done. A stale socket file is replaced.
+func Serve(ctx context.Context, path string, h Handler) error {
+	_ = os.Remove(path)
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return fmt.Errorf("control socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return fmt.Errorf("control socket: %w", err)
+	}
+	go func() {
+		<-ctx.Done()
+		ln.Close()
+	}()
+	defer os.Remove(path)
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("control socket: %w", err)
+		}
+		go serveConn(ctx, c, h)
+	}
+}
+
+func serveConn(ctx context.Context, c net.Conn, h Handler) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	line, err := bufio.NewReader(io.LimitReader(c, 4096)).ReadBytes('\n')
+	if err != nil && len(line) == 0 {
+		return
+	}
+	var req request
+	var resp response
+	if err := json.Unmarshal(line, &req); err != nil {
+		resp.Error = "bad request: " + err.Error()
+	} else {
+		switch req.Command {
+		case "status":
+			s := h.Status(ctx)
+			resp.OK, resp.Status = true, &s
+		case "reload":
+			if err := h.Reload(ctx); err != nil {
+				resp.Error = err.Error()
+			} else {
+				resp.OK = true
+			}
+		default:
+			resp.Error = fmt.Sprintf("unknown command %q", req.Command)
+		}
+	}
+	b, _ := json.Marshal(resp)
+	_, _ = c.Write(append(b, '\n'))
+}
+
+// Client talks to a daemon's control socket.
+type Client struct{ Path string }
+
+func (cl Client) call(ctx context.Context, cmd string) (*response, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", cl.Path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no keepalived-go daemon listens on %s (is it running? see --socket)", cl.Path)
+		}
+		return nil, fmt.Errorf("cannot reach the daemon on %s: %w", cl.Path, err)
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetDeadline(dl)
+	}
+	b, _ := json.Marshal(request{Command: cmd})
+	if _, err := c.Write(append(b, '\n')); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(c).ReadBytes('\n')
+	if err != nil {
+		return nil, fmt.Errorf("reading the daemon's answer: %w", err)
+	}
+	var resp response
+	if err := json.Unmarshal(line, &resp); err != nil {
+		return nil, fmt.Errorf("bad answer from the daemon: %w", err)
+	}
+	if !resp.OK {
+		return &resp, errors.New(resp.Error)
+	}
+	return &resp, nil
+}
+
+// Status asks for the daemon's status.
+func (cl Client) Status(ctx context.Context) (Status, error) {
+	r, err := cl.call(ctx, "status")
+	if err != nil {
+		return Status{}, err
+	}
+	if r.Status == nil {
+		return Status{}, errors.New("the daemon's answer has no status")
+	}
+	return *r.Status, nil
+}
+
+// Reload asks the daemon to reload its configuration.
+func (cl Client) Reload(ctx context.Context) error {
+	_, err := cl.call(ctx, "reload")
+	return err
+}

@@ -1,0 +1,213 @@
+// Package daemon wires the running keepalived: it reads nothing itself
+// (the cli hands it a validated configuration and a way to reload one),
+// builds the VRRP and checker roles from the core packages and the
+// internal/sys adapters, and handles signals, pid files and reloads.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/keepalived-go/keepalived/internal/config"
+	"github.com/keepalived-go/keepalived/internal/control"
+	"github.com/keepalived-go/keepalived/internal/sys/proc"
+)
+
+// Version is the version line of the start and stop messages.
+const Version = "Keepalived v2.2.7-go"
+
+// Options are the daemon's settings from the command line.
+type Options struct {
+	// Reload re-reads the configuration (SIGHUP). It logs the problems
+	// itself and returns ok false when the configuration cannot run.
+	Reload func() (*config.Config, bool)
+	// VRRP and Check select the roles (-P, -C); both when neither is set.
+	VRRP, Check bool
+	// KeepVIPs leaves the virtual addresses in place at stop (-V);
+	// KeepIPVS leaves the virtual servers (-I).
+	KeepVIPs, KeepIPVS bool
+	// PIDFile, VRRPPIDFile and CheckersPIDFile are -p, -r and -c (with
+	// keepalived's defaults when empty).
+	PIDFile, VRRPPIDFile, CheckersPIDFile string
+	// Log is the daemon's logger; LogDetail is -D.
+	Log       *slog.Logger
+	LogDetail bool
+	// CommandLine is logged at start as keepalived does.
+	CommandLine string
+	// ConfigFile is the main configuration file, for the start message.
+	ConfigFile string
+}
+
+// Default pid files (keepalived's, without use_pid_dir).
+const (
+	DefaultPIDFile         = "/run/keepalived.pid"
+	DefaultVRRPPIDFile     = "/run/vrrp.pid"
+	DefaultCheckersPIDFile = "/run/checkers.pid"
+)
+
+// role is one part of the daemon (VRRP, checkers) run from a
+// configuration until its context ends.
+type role interface {
+	// Run runs until ctx is done, then releases what it holds.
+	Run(ctx context.Context) error
+	// Reload applies a new configuration; an error leaves the old one
+	// running.
+	Reload(ctx context.Context, c *config.Config) error
+}
+
+// Run runs the daemon with the validated configuration c until ctx is
+// done or a STOP signal arrives.
+func Run(ctx context.Context, c *config.Config, o Options) error {
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+		o.Log = log
+	}
+	if !o.VRRP && !o.Check {
+		o.VRRP, o.Check = true, true
+	}
+	log.Info("Starting " + Version)
+	if o.CommandLine != "" {
+		log.Info("Command line: " + o.CommandLine)
+	}
+	if o.ConfigFile != "" {
+		log.Info(fmt.Sprintf("Opening file '%s'.", o.ConfigFile))
+	}
+	var pids []*proc.PIDFile
+	defer func() {
+		for _, p := range pids {
+			p.Remove()
+		}
+	}()
+	for _, f := range []struct {
+		path, def string
+		on        bool
+	}{{o.PIDFile, DefaultPIDFile, true}, {o.VRRPPIDFile, DefaultVRRPPIDFile, o.VRRP}, {o.CheckersPIDFile, DefaultCheckersPIDFile, o.Check}} {
+		if !f.on {
+			continue
+		}
+		path := f.path
+		if path == "" {
+			path = f.def
+		}
+		p, err := proc.WritePIDFile(path)
+		if err != nil {
+			return err
+		}
+		pids = append(pids, p)
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ctl := &controller{o: o, started: time.Now(), reloaded: time.Now(), reloadReq: make(chan chan error)}
+	var roles []role
+	if o.VRRP {
+		r, err := newVRRPRole(c, o)
+		if err != nil {
+			return err
+		}
+		ctl.vrrp = r
+		roles = append(roles, r)
+	}
+	if o.Check {
+		r, err := newCheckerRole(c, o)
+		if err != nil {
+			return err
+		}
+		if r != nil {
+			ctl.checker = r
+			roles = append(roles, r)
+		}
+	}
+	var wg sync.WaitGroup
+	errc := make(chan error, len(roles)+1)
+	for _, r := range roles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.Run(ctx); err != nil {
+				errc <- err
+				cancel()
+			}
+		}()
+	}
+	pidFile := o.PIDFile
+	if pidFile == "" {
+		pidFile = DefaultPIDFile
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := control.Serve(ctx, control.SocketPath(pidFile), ctl); err != nil {
+			log.Error(err.Error())
+		}
+	}()
+	log.Info("Startup complete")
+	sigs := proc.Notify(ctx)
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case answer := <-ctl.reloadReq:
+			answer <- reload(ctx, log, o, roles, ctl)
+		case s := <-sigs:
+			switch s {
+			case proc.Stop:
+				break loop
+			case proc.Reload:
+				_ = reload(ctx, log, o, roles, ctl)
+			default:
+				log.Info(fmt.Sprintf("Signal %s not handled yet by keepalived-go", s))
+			}
+		}
+	}
+	log.Info("Stopping")
+	cancel()
+	wg.Wait()
+	log.Info("Stopped " + Version)
+	close(errc)
+	var errs []error
+	for err := range errc {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// reload re-reads the configuration and hands it to every role. A
+// configuration that does not validate changes nothing.
+func reload(ctx context.Context, log *slog.Logger, o Options, roles []role, ctl *controller) error {
+	log.Info("Reloading ...")
+	if o.Reload == nil {
+		return errors.New("reload is not possible: no configuration loader")
+	}
+	c, ok := o.Reload()
+	if !ok {
+		err := errors.New("the new configuration has errors (see the log); the running configuration is kept")
+		log.Error("Reload failed: " + err.Error())
+		return err
+	}
+	for _, r := range roles {
+		if err := r.Reload(ctx, c); err != nil {
+			log.Error(fmt.Sprintf("Reload failed: %v; keeping the running configuration", err))
+			return err
+		}
+	}
+	ctl.mu.Lock()
+	ctl.reloaded = time.Now()
+	ctl.mu.Unlock()
+	log.Info("Reload complete")
+	return nil
+}
+
+// Detached says whether this process is the background copy Daemonize
+// started.
+func Detached() bool { return proc.Detached() }
+
+// Daemonize starts the daemon again in the background (keepalived
+// without -n) and returns its pid; the caller exits.
+func Daemonize() (int, error) { return proc.Daemonize() }
