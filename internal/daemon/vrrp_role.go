@@ -81,20 +81,22 @@ func (v *vrrpRole) Run(ctx context.Context) error {
 	}
 }
 
-// Reload takes a new configuration. An unchanged VRRP configuration
-// changes nothing (no transition, no GARP, no notify).
-func (v *vrrpRole) Reload(_ context.Context, c *config.Config) error {
+// Reload takes a new configuration: the running router applies the
+// difference (unchanged instances keep their state and VIPs). Without a
+// running router (no instances yet) the role starts one.
+func (v *vrrpRole) Reload(ctx context.Context, c *config.Config) error {
 	v.mu.Lock()
-	defer v.mu.Unlock()
 	same, err := sameVRRP(v.cfg, c)
-	if err != nil {
+	r := v.router
+	if err != nil || same {
+		v.mu.Unlock()
 		return err
 	}
-	if same {
-		return nil
-	}
-	v.o.Log.Info("VRRP configuration changed: restarting the VRRP instances")
 	v.cfg = c
+	v.mu.Unlock()
+	if r != nil && len(c.Instances) > 0 {
+		return r.Reload(ctx, c)
+	}
 	select {
 	case v.restart <- struct{}{}:
 	default:

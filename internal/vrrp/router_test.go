@@ -380,3 +380,73 @@ func TestRouterUnicastIPv6(t *testing.T) {
 		}
 	})
 }
+
+// reload parses conf and reloads rn's router with it.
+func (rn *running) reload(t *testing.T, conf string) {
+	t.Helper()
+	c, diags := config.Parse("keepalived.conf", []byte(conf), config.Options{})
+	for _, d := range diags {
+		if d.Severity >= config.Error {
+			t.Fatalf("%s: config: %v", rn.name, d)
+		}
+	}
+	if err := rn.r.Reload(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (l *logBuf) count(sub string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, s := range l.lines {
+		if strings.Contains(s, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRouterReload(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		confA := fmt.Sprintf(confV2, "MASTER", 150, "secret")
+		a := h.start(t, "a", "192.0.2.1", confA)
+		b := h.start(t, "b", "192.0.2.2", fmt.Sprintf(confV2, "BACKUP", 100, "secret"))
+		time.Sleep(5 * time.Second)
+		announced := h.announced["a"]
+
+		// The same configuration: nothing moves, nothing is re-announced.
+		a.reload(t, confA)
+		time.Sleep(2 * time.Second)
+		if n := a.logs.count("Entering"); n != 2 { // BACKUP (init), MASTER
+			t.Fatalf("a logged %d state entries after an unchanged reload:\n%s", n, strings.Join(a.logs.lines, "\n"))
+		}
+		if h.announced["a"] != announced {
+			t.Fatalf("an unchanged reload re-announced the VIPs (%d -> %d)", announced, h.announced["a"])
+		}
+		if got := h.holders("192.0.2.100"); !slices.Equal(got, []string{"a"}) {
+			t.Fatalf("VIP held by %v after an unchanged reload", got)
+		}
+
+		// A lower priority in place: b (100) preempts a (now 90).
+		a.reload(t, fmt.Sprintf(confV2, "MASTER", 90, "secret"))
+		time.Sleep(5 * time.Second)
+		if got := h.holders("192.0.2.100"); !slices.Equal(got, []string{"b"}) {
+			t.Fatalf("after a's priority dropped to 90, VIP held by %v, want [b]", got)
+		}
+		if st := a.r.Status(context.Background())[0]; st.State != "BACKUP" || st.Priority != 90 {
+			t.Fatalf("a is %s with priority %d, want BACKUP 90", st.State, st.Priority)
+		}
+
+		// The instance removed from b: b releases the VIP and a takes over.
+		b.reload(t, "global_defs {\n}\n")
+		time.Sleep(5 * time.Second)
+		if got := h.holders("192.0.2.100"); !slices.Equal(got, []string{"a"}) {
+			t.Fatalf("after b's instance was removed, VIP held by %v, want [a]", got)
+		}
+		if len(b.r.Status(context.Background())) != 0 {
+			t.Fatal("b still runs an instance removed by reload")
+		}
+	})
+}
