@@ -128,3 +128,17 @@ func (in *Instance) Stop(now time.Time) []Action {
 	}
 	return in.flush()
 }
+
+// SyncTo moves the instance with its sync group (keepalived's
+// vrrp_sync_master / vrrp_sync_backup): a BACKUP member becomes MASTER
+// when another member did, a MASTER member becomes BACKUP when another
+// member did. Other states are left alone.
+func (in *Instance) SyncTo(now time.Time, s State) []Action {
+	switch {
+	case s == StateMaster && in.state == StateBackup:
+		in.setState(now, StateMaster)
+	case s == StateBackup && in.state == StateMaster:
+		in.setState(now, StateBackup)
+	}
+	return in.flush()
+}

@@ -29,11 +29,15 @@ type member struct {
 	// oldUnicastChecksum makes VRRPv3/IPv4 unicast checksums use the
 	// multicast group as pseudo-header destination (keepalived ≤ 1.3.6).
 	oldUnicastChecksum bool
-	garp               garpSchedule
-	drops              map[packet.DropReason]uint64
-	rxAdverts          uint64
-	txAdverts          uint64
-	lastTransition     time.Time
+	group              *syncGroup
+	// state is the state last notified, to see where a transition
+	// comes from.
+	state          State
+	garp           garpSchedule
+	drops          map[packet.DropReason]uint64
+	rxAdverts      uint64
+	txAdverts      uint64
+	lastTransition time.Time
 }
 
 // newMember builds the state machine of one configured instance.
@@ -152,6 +156,9 @@ func (r *Router) exec(now time.Time, m *member, acts []Action) {
 			if r.deps.Notify != nil {
 				r.deps.Notify(Transition{Instance: m.cfg, State: a.State, Priority: a.Priority})
 			}
+			prev := m.state
+			m.state = a.State
+			defer r.synced(now, m, prev, a.State)
 		case NotifyMasterRxLowerPri:
 			if r.deps.Notify != nil {
 				r.deps.Notify(Transition{Instance: m.cfg, State: StateMaster, Priority: m.in.Priority(), From: a.From})

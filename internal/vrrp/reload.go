@@ -66,6 +66,10 @@ func (r *Router) reload(now time.Time, c *config.Config, fresh []*member, global
 		r.members = append(r.members, nm)
 		r.byName[nm.cfg.Name] = nm
 	}
+	for _, m := range r.members {
+		m.group = nil
+	}
+	r.buildGroups(c)
 	// Stop what is gone or replaced, before the replacements start.
 	for _, om := range old {
 		if kept[om] {

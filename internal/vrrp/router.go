@@ -48,7 +48,10 @@ type SocketSpec struct {
 
 // Transition is a state change reported to Deps.Notify.
 type Transition struct {
+	// Instance is the instance that changed state, or nil for a sync
+	// group's transition (Group set, Priority 0).
 	Instance *config.VRRPInstance
+	Group    *config.VRRPSyncGroup
 	State    State
 	// Priority is the effective priority, passed to generic notify
 	// scripts.
@@ -67,6 +70,7 @@ type Router struct {
 	members []*member
 	byName  map[string]*member
 	socks   map[SocketSpec]*sock
+	groups  map[string]*syncGroup
 	rx      chan rxPacket
 	cmds    chan func(time.Time)
 	// done is closed when Run returns, so socket readers stop.
@@ -116,6 +120,7 @@ func NewRouter(c *config.Config, deps Deps) (*Router, error) {
 		r.members = append(r.members, m)
 		r.byName[ic.Name] = m
 	}
+	r.buildGroups(c)
 	return r, nil
 }
 

@@ -450,3 +450,72 @@ func TestRouterReload(t *testing.T) {
 		}
 	})
 }
+
+const confSync = `
+vrrp_sync_group G {
+    group {
+        VI_1
+        VI_2
+    }
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority %[1]d
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+vrrp_instance VI_2 {
+    interface eth0
+    virtual_router_id 52
+    priority %[1]d
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.101/24
+    }
+}
+`
+
+func TestRouterSyncGroupFaultsTogether(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		a := h.start(t, "a", "192.0.2.1", fmt.Sprintf(confSync, 150))
+		h.start(t, "b", "192.0.2.2", fmt.Sprintf(confSync, 100))
+		time.Sleep(5 * time.Second)
+		for _, vip := range []string{"192.0.2.100", "192.0.2.101"} {
+			if got := h.holders(vip); !slices.Equal(got, []string{"a"}) {
+				t.Fatalf("%s held by %v, want [a]", vip, got)
+			}
+		}
+		// One member of a's group faults: both leave MASTER on a, and b
+		// takes both over.
+		if err := a.r.Fault(context.Background(), "VI_1", "interface eth1 down"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Second)
+		for _, vip := range []string{"192.0.2.100", "192.0.2.101"} {
+			if got := h.holders(vip); !slices.Equal(got, []string{"b"}) {
+				t.Fatalf("after VI_1 faulted on a, %s held by %v, want [b]", vip, got)
+			}
+		}
+		st := a.r.Status(context.Background())
+		if st[0].State != "FAULT" || st[1].State != "FAULT" {
+			t.Fatalf("a's members are %s and %s, want FAULT FAULT", st[0].State, st[1].State)
+		}
+		if !a.logs.has("VRRP_Group(G) Syncing instances to FAULT state") {
+			t.Errorf("missing the sync log line:\n%s", strings.Join(a.logs.lines, "\n"))
+		}
+		// Recovery brings the whole group back; a preempts with 150.
+		if err := a.r.Recover(context.Background(), "VI_1", "interface eth1 down"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(6 * time.Second)
+		for _, vip := range []string{"192.0.2.100", "192.0.2.101"} {
+			if got := h.holders(vip); !slices.Equal(got, []string{"a"}) {
+				t.Fatalf("after recovery, %s held by %v, want [a]", vip, got)
+			}
+		}
+	})
+}
