@@ -1,0 +1,170 @@
+package e2e
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+const confV2PASS = `
+global_defs {
+    router_id %[1]s
+}
+vrrp_instance VI_1 {
+    state %[2]s
+    interface eth0
+    virtual_router_id 51
+    priority %[3]d
+    advert_int 1
+    authentication {
+        auth_type PASS
+        auth_pass s3cret
+    }
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+`
+
+const confV3IPv6 = `
+global_defs {
+    router_id %[1]s
+}
+vrrp_instance VI_6 {
+    state %[2]s
+    interface eth0
+    virtual_router_id 61
+    priority %[3]d
+    advert_int 1
+    version 3
+    virtual_ipaddress {
+        2001:db8::100/64
+    }
+}
+`
+
+const confUnicast = `
+global_defs {
+    router_id %[1]s
+}
+vrrp_instance VI_U {
+    state %[2]s
+    interface eth0
+    virtual_router_id 71
+    priority %[3]d
+    advert_int 1
+    unicast_src_ip %[4]s
+    unicast_peer {
+        %[5]s
+    }
+    virtual_ipaddress {
+        192.0.2.110/24
+    }
+}
+`
+
+// TestFailoverOurs: two of our daemons elect the higher priority; a
+// graceful stop hands over within about a second (priority 0 advert),
+// a crash within Master_Down_Interval, and the returning node preempts.
+func TestFailoverOurs(t *testing.T) {
+	l := newLab(t)
+	bin := ourBinary(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	a.start(bin, fmt.Sprintf(confV2PASS, "a", "MASTER", 150))
+	b.start(bin, fmt.Sprintf(confV2PASS, "b", "BACKUP", 100))
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+	if !a.out.contains("(VI_1) Entering MASTER STATE") || !b.out.contains("(VI_1) Entering BACKUP STATE") {
+		t.Fatalf("missing keepalived's state lines")
+	}
+
+	start := time.Now()
+	a.stop()
+	waitHolder(t, 5*time.Second, "192.0.2.100", b, a, b)
+	t.Logf("graceful handover took %v", time.Since(start))
+
+	a.start(bin, fmt.Sprintf(confV2PASS, "a", "MASTER", 150))
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+
+	start = time.Now()
+	a.kill()
+	// A crashed node keeps its addresses: take its link down, as a dead
+	// machine would.
+	a.ns.IP("link", "set", "eth0", "down")
+	waitFor(t, 10*time.Second, "b to take over after a crash", func() bool { return b.hasAddr("192.0.2.100") })
+	t.Logf("takeover after a crash took %v", time.Since(start))
+}
+
+// TestInteropKeepalivedV2: our daemon and Debian's keepalived 2.2.7 in
+// one virtual router (VRRPv2, PASS), both ways round.
+func TestInteropKeepalivedV2(t *testing.T) {
+	l := newLab(t)
+	ours, theirs := ourBinary(t), realKeepalived(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	a.start(ours, fmt.Sprintf(confV2PASS, "a", "MASTER", 150))
+	b.start(theirs, fmt.Sprintf(confV2PASS, "b", "BACKUP", 100))
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+	// keepalived accepted our adverts: it stays BACKUP and never complains.
+	time.Sleep(3 * time.Second)
+	if h := holders("192.0.2.100", a, b); len(h) != 1 || h[0] != "a" {
+		t.Fatalf("VIP held by %v, want [a]", h)
+	}
+	for _, bad := range []string{"invalid passwd", "Invalid VRRPv2 checksum", "invalid TTL", "wrong VRRP version"} {
+		if b.out.contains(bad) {
+			t.Fatalf("keepalived rejected our adverts (%q)", bad)
+		}
+	}
+	// Our graceful stop: keepalived takes over after skew time.
+	a.stop()
+	waitHolder(t, 5*time.Second, "192.0.2.100", b, a, b)
+	// We come back with the higher priority and preempt keepalived.
+	a.start(ours, fmt.Sprintf(confV2PASS, "a", "BACKUP", 150))
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+	if !b.out.contains("(VI_1) Master received advert from 192.0.2.1 with higher priority 150, ours 100") {
+		t.Errorf("keepalived did not log yielding to us")
+	}
+	// keepalived stops gracefully while BACKUP; now it is master with a
+	// higher priority and we yield.
+	b.stop()
+	b.start(theirs, fmt.Sprintf(confV2PASS, "b", "MASTER", 200))
+	waitHolder(t, 10*time.Second, "192.0.2.100", b, a, b)
+	if !a.out.contains("(VI_1) Master received advert from 192.0.2.2 with higher priority 200, ours 150") {
+		t.Errorf("we did not log yielding to keepalived")
+	}
+}
+
+// TestInteropKeepalivedV3IPv6: VRRPv3 over IPv6 multicast with
+// keepalived.
+func TestInteropKeepalivedV3IPv6(t *testing.T) {
+	l := newLab(t)
+	ours, theirs := ourBinary(t), realKeepalived(t)
+	a := l.node("a", "", "2001:db8::1")
+	b := l.node("b", "", "2001:db8::2")
+	b.start(theirs, fmt.Sprintf(confV3IPv6, "b", "MASTER", 150))
+	waitFor(t, 10*time.Second, "keepalived to become master", func() bool { return b.hasAddr("2001:db8::100") })
+	a.start(ours, fmt.Sprintf(confV3IPv6, "a", "BACKUP", 100))
+	time.Sleep(5 * time.Second)
+	if h := holders("2001:db8::100", a, b); len(h) != 1 || h[0] != "b" {
+		t.Fatalf("VIP held by %v, want [b] (we must accept keepalived's VRRPv3/IPv6 adverts)", h)
+	}
+	b.stop()
+	waitHolder(t, 5*time.Second, "2001:db8::100", a, a, b)
+}
+
+// TestInteropKeepalivedUnicast: unicast peers with keepalived.
+func TestInteropKeepalivedUnicast(t *testing.T) {
+	l := newLab(t)
+	ours, theirs := ourBinary(t), realKeepalived(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	a.start(ours, fmt.Sprintf(confUnicast, "a", "BACKUP", 100, "192.0.2.1", "192.0.2.2"))
+	b.start(theirs, fmt.Sprintf(confUnicast, "b", "BACKUP", 150, "192.0.2.2", "192.0.2.1"))
+	waitHolder(t, 10*time.Second, "192.0.2.110", b, a, b)
+	time.Sleep(3 * time.Second)
+	if h := holders("192.0.2.110", a, b); len(h) != 1 {
+		t.Fatalf("VIP held by %v, want one holder", h)
+	}
+	b.stop()
+	waitHolder(t, 5*time.Second, "192.0.2.110", a, a, b)
+}
