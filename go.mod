@@ -7,6 +7,8 @@ require (
 	github.com/vishvananda/netns v0.0.5
 )
 
+require github.com/vishvananda/netlink v1.3.1
+
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
