@@ -27,7 +27,9 @@ var allowed = map[string][]string{
 
 	// cli runs genhash itself: the HTTP_GET exchange from check, the
 	// dialer with SO_MARK from sys/netdial (see docs/design-notes.md).
-	"internal/cli":    {"internal/daemon", "internal/config", "internal/control", "internal/check", "internal/sys/netdial"},
+	"internal/cli": {"internal/daemon", "internal/config", "internal/control", "internal/check", "internal/sys/netdial", "internal/demo"},
+	// demo builds its lab with sys/lab and reads the directors' status.
+	"internal/demo":   {"internal/sys/lab", "internal/control"},
 	"internal/daemon": belowDaemon,
 
 	"internal/config/syntax": {},

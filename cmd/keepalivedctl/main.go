@@ -10,5 +10,5 @@ import (
 )
 
 func main() {
-	os.Exit(cli.RunKeepalivedctl(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(cli.RunCtlProgram(context.Background(), os.Args, os.Stdout, os.Stderr))
 }

@@ -42,6 +42,7 @@ var ctlNouns = []ctlNoun{
 	{name: "vrrp", verbs: []ctlVerb{vrrpShowVerb}},
 	{name: "reload", verbs: []ctlVerb{reloadVerb}},
 	{name: "config", verbs: []ctlVerb{configCheckVerb, configDumpVerb}},
+	{name: "demo", verbs: []ctlVerb{demoVerb}},
 }
 
 // RunKeepalivedctl runs "keepalivedctl NOUN VERB [flags] [args]" (args

@@ -122,14 +122,46 @@ func (l *Lab) in(ns string, fn func(h *netlink.Handle) error) error {
 	return fn(h)
 }
 
-// Node creates a namespace attached to the bridge through eth0, with the
-// given addresses (CIDR) on eth0.
+// Node creates a namespace attached to the lab's first bridge (br0)
+// through eth0, with the given addresses (CIDR) on eth0.
 func (l *Lab) Node(node string, addrs ...string) error {
+	if err := l.AddNode(node); err != nil {
+		return err
+	}
+	return l.Attach(node, "eth0", "br0", addrs...)
+}
+
+// AddNode creates node's namespace, with its loopback up.
+func (l *Lab) AddNode(node string) error {
 	ns := l.NS(node)
 	if err := withNewNamed(ns); err != nil {
 		return fmt.Errorf("create namespace %s: %w", ns, err)
 	}
 	l.nodes = append(l.nodes, ns)
+	return l.in(ns, func(h *netlink.Handle) error {
+		lo, err := h.LinkByName("lo")
+		if err != nil {
+			return err
+		}
+		return h.LinkSetUp(lo)
+	})
+}
+
+// Bridge adds another bridge (another LAN) to the switch namespace.
+func (l *Lab) Bridge(name string) error {
+	return l.in(l.sw, func(h *netlink.Handle) error {
+		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name}}
+		if err := h.LinkAdd(br); err != nil {
+			return err
+		}
+		return h.LinkSetUp(br)
+	})
+}
+
+// Attach connects node to bridge through an interface named ifname with
+// the given addresses (CIDR).
+func (l *Lab) Attach(node, ifname, bridge string, addrs ...string) error {
+	ns := l.NS(node)
 	l.ports++
 	port := fmt.Sprintf("p%d", l.ports)
 	tmp := fmt.Sprintf("%.8s%d", strings.ReplaceAll(l.prefix, "-", ""), l.ports)
@@ -160,7 +192,7 @@ func (l *Lab) Node(node string, addrs ...string) error {
 		if err != nil {
 			return err
 		}
-		br, err := h.LinkByName("br0")
+		br, err := h.LinkByName(bridge)
 		if err != nil {
 			return err
 		}
@@ -177,7 +209,7 @@ func (l *Lab) Node(node string, addrs ...string) error {
 		if err != nil {
 			return err
 		}
-		if err := h.LinkSetName(link, "eth0"); err != nil {
+		if err := h.LinkSetName(link, ifname); err != nil {
 			return err
 		}
 		for _, a := range addrs {
@@ -192,14 +224,25 @@ func (l *Lab) Node(node string, addrs ...string) error {
 				return fmt.Errorf("address %s: %w", a, err)
 			}
 		}
-		if err := h.LinkSetUp(link); err != nil {
-			return err
-		}
-		lo, err := h.LinkByName("lo")
-		if err != nil {
-			return err
-		}
-		return h.LinkSetUp(lo)
+		return h.LinkSetUp(link)
+	})
+}
+
+// Route adds a route to dst (CIDR) via gw in node's namespace.
+func (l *Lab) Route(node, dst, gw string) error {
+	_, ipnet, err := net.ParseCIDR(dst)
+	if err != nil {
+		return err
+	}
+	return l.in(l.NS(node), func(h *netlink.Handle) error {
+		return h.RouteAdd(&netlink.Route{Dst: ipnet, Gw: net.ParseIP(gw)})
+	})
+}
+
+// Sysctl writes value to /proc/sys/KEY (dots as slashes) inside node.
+func (l *Lab) Sysctl(node, key, value string) error {
+	return l.Do(node, func() error {
+		return os.WriteFile(filepath.Join("/proc/sys", strings.ReplaceAll(key, ".", "/")), []byte(value), 0o644)
 	})
 }
 
@@ -293,19 +336,49 @@ func (l *Lab) Start(node string, cmd *exec.Cmd) error {
 	return l.Do(node, cmd.Start)
 }
 
-// Kill sends SIGKILL to a process group Start started.
-func Kill(cmd *exec.Cmd) {
-	if cmd != nil && cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+// Proc is a program running in a node, in its own process group.
+type Proc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Run starts path with argv (argv[0] as the program sees it) in node,
+// with stdout and stderr appended to logFile.
+func (l *Lab) Run(node, path string, argv []string, logFile string) (*Proc, error) {
+	f, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	cmd := &exec.Cmd{Path: path, Args: argv, Stdout: f, Stderr: f}
+	if err := l.Start(node, cmd); err != nil {
+		f.Close()
+		return nil, err
+	}
+	p := &Proc{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		f.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// Kill sends SIGKILL to the process group (a crash).
+func (p *Proc) Kill() {
+	if p != nil {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	}
 }
 
-// Terminate sends SIGTERM to a process group Start started.
-func Terminate(cmd *exec.Cmd) {
-	if cmd != nil && cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+// Terminate sends SIGTERM to the process group (a clean stop).
+func (p *Proc) Terminate() {
+	if p != nil {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 	}
 }
+
+// Done is closed when the process has exited.
+func (p *Proc) Done() <-chan struct{} { return p.done }
 
 // Close removes the lab: processes in its namespaces are killed, then
 // the namespaces (and their links) deleted.

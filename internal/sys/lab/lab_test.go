@@ -81,4 +81,3 @@ func TestLabConnectsNodesAndCleansUp(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/keepalived-go/keepalived/internal/demo"
+	"github.com/spf13/pflag"
+)
+
+var demoVerb = ctlVerb{
+	name:    "",
+	summary: "build a lab of network namespaces and watch keepalived-go fail over (root)",
+	flags: func(fs *pflag.FlagSet) func(context.Context, ctlIO, []string) int {
+		asJSON := fs.Bool("json", false, "print the story as JSON events")
+		keep := fs.Bool("keep", false, "leave the lab running at the end, until Ctrl-C")
+		nopreempt := fs.Bool("nopreempt", false, "configure the directors with nopreempt")
+		return func(ctx context.Context, cio ctlIO, _ []string) int {
+			self, err := os.Executable()
+			if err != nil {
+				fmt.Fprintf(cio.stderr, "keepalivedctl: demo: %v\n", err)
+				return exitFatal
+			}
+			ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+			defer stop()
+			err = demo.Run(ctx, demo.Options{
+				Out: cio.stdout, JSON: *asJSON, Keep: *keep, NoPreempt: *nopreempt,
+				// keepalivedctl runs as keepalived when argv[0] says so.
+				Keepalived: []string{self},
+			})
+			if err != nil {
+				fmt.Fprintf(cio.stderr, "keepalivedctl: demo: %v\n", err)
+				return exitFatal
+			}
+			return 0
+		}
+	},
+}
+
+// RunCtlProgram runs keepalivedctl given its whole argv; argv[0]
+// "keepalived" makes it the daemon (the demo starts it that way, so one
+// binary is enough).
+func RunCtlProgram(ctx context.Context, argv []string, stdout, stderr *os.File) int {
+	if len(argv) > 0 && argv[0] == "keepalived" {
+		return RunKeepalived(ctx, argv[1:], stdout, stderr)
+	}
+	return RunKeepalivedctl(ctx, argv[1:], stdout, stderr)
+}

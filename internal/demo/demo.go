@@ -1,0 +1,394 @@
+// Package demo is `keepalivedctl demo`: it builds a lab of network
+// namespaces on this machine (a client, two directors, two web servers),
+// runs keepalived-go on the directors and narrates a failover story while
+// the client keeps sending requests to the virtual IP.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/keepalived-go/keepalived/internal/control"
+	"github.com/keepalived-go/keepalived/internal/sys/lab"
+)
+
+// Options configure a demo run.
+type Options struct {
+	// Out receives the narration (or JSON events with JSON).
+	Out  io.Writer
+	JSON bool
+	// Keep leaves the lab running at the end (until Ctrl-C).
+	Keep bool
+	// NoPreempt makes the directors nopreempt: the returning director
+	// stays BACKUP.
+	NoPreempt bool
+	// Keepalived runs our daemon: the program and the leading
+	// arguments (argv[0] "keepalived").
+	Keepalived []string
+	// Prefix names the lab's namespaces (default "kgo-demo").
+	Prefix string
+}
+
+// The lab's addresses (TEST-NET only).
+var (
+	vip       = netip.MustParseAddr("192.0.2.100")
+	clientIP  = "192.0.2.10/24"
+	directors = []director{
+		{name: "director1", front: "192.0.2.1", back: "198.51.100.1", prio: 150},
+		{name: "director2", front: "192.0.2.2", back: "198.51.100.2", prio: 100},
+	}
+)
+
+type director struct {
+	name        string
+	front, back string
+	prio        int
+}
+
+// demo is one run.
+type demo struct {
+	o     Options
+	lab   *lab.Lab
+	dir   string
+	start time.Time
+	procs map[string]*lab.Proc
+	webs  map[string]*http.Server
+	mu    sync.Mutex
+}
+
+// Run runs the whole story; it cleans up on return (unless Keep) and on
+// ctx cancellation (Ctrl-C).
+func Run(ctx context.Context, o Options) error {
+	if o.Prefix == "" {
+		o.Prefix = "kgo-demo"
+	}
+	if err := lab.Available(); err != nil {
+		return fmt.Errorf("%w\nkeepalivedctl demo builds network namespaces: run it as root on Linux", err)
+	}
+	dir, err := os.MkdirTemp("", "kgo-demo")
+	if err != nil {
+		return err
+	}
+	d := &demo{o: o, dir: dir, start: time.Now(), procs: map[string]*lab.Proc{}, webs: map[string]*http.Server{}}
+	defer d.cleanup()
+	if err := d.build(); err != nil {
+		return err
+	}
+	if err := d.story(ctx); err != nil {
+		return err
+	}
+	if o.Keep {
+		d.say("lab left running: namespaces %s-*, configs in %s; Ctrl-C to remove it", o.Prefix, dir)
+		<-ctx.Done()
+	}
+	return nil
+}
+
+// say narrates one line, with the time since the start.
+func (d *demo) say(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if d.o.JSON {
+		b, _ := json.Marshal(map[string]any{"t": time.Since(d.start).Seconds(), "event": msg})
+		fmt.Fprintln(d.o.Out, string(b))
+		return
+	}
+	fmt.Fprintf(d.o.Out, "[%6.1fs] %s\n", time.Since(d.start).Seconds(), msg)
+}
+
+// build creates the namespaces, links and web servers.
+func (d *demo) build() error {
+	d.say("building the lab: client, director1, director2 on 192.0.2.0/24; web servers answering on each director")
+	l, err := lab.New(d.o.Prefix)
+	if err != nil {
+		return err
+	}
+	d.lab = l
+	if err := l.Node("client", clientIP); err != nil {
+		return err
+	}
+	for _, dr := range directors {
+		if err := l.Node(dr.name, dr.front+"/24"); err != nil {
+			return err
+		}
+		if err := d.web(dr.name, "0.0.0.0:80"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// web serves a page naming node on addr inside node's namespace.
+func (d *demo) web(node, addr string) error {
+	var ln net.Listener
+	if err := d.lab.Do(node, func() (err error) {
+		ln, err = net.Listen("tcp", addr)
+		return err
+	}); err != nil {
+		return fmt.Errorf("web server on %s: %w", node, err)
+	}
+	srv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, node) }),
+		ReadHeaderTimeout: 2 * time.Second,
+	}
+	go srv.Serve(ln)
+	d.mu.Lock()
+	d.webs[node] = srv
+	d.mu.Unlock()
+	return nil
+}
+
+// conf is a director's keepalived.conf, in the seeds' style.
+func (d *demo) conf(dr director) string {
+	pre := ""
+	if d.o.NoPreempt {
+		pre = "    nopreempt\n"
+	}
+	return fmt.Sprintf(`global_defs {
+    router_id %[1]s
+}
+
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority %[2]d
+    advert_int 1
+%[3]s    authentication {
+        auth_type PASS
+        auth_pass demo1234
+    }
+    virtual_ipaddress {
+        %[4]s/24
+    }
+}
+`, dr.name, dr.prio, pre, vip)
+}
+
+// startDirector writes the director's configuration and starts keepalived.
+func (d *demo) startDirector(dr director) error {
+	dir := filepath.Join(d.dir, dr.name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	conf := filepath.Join(dir, "keepalived.conf")
+	if err := os.WriteFile(conf, []byte(d.conf(dr)), 0o644); err != nil {
+		return err
+	}
+	args := append(append([]string{}, d.o.Keepalived[1:]...), "-n", "-l", "-G", "-f", conf,
+		"-p", filepath.Join(dir, "keepalived.pid"), "-r", filepath.Join(dir, "vrrp.pid"), "-c", filepath.Join(dir, "checkers.pid"))
+	p, err := d.lab.Run(dr.name, d.o.Keepalived[0], append([]string{"keepalived"}, args...), filepath.Join(dir, "keepalived.log"))
+	if err != nil {
+		return fmt.Errorf("start keepalived on %s: %w", dr.name, err)
+	}
+	d.mu.Lock()
+	d.procs[dr.name] = p
+	d.mu.Unlock()
+	return nil
+}
+
+func (d *demo) socket(name string) string {
+	return control.SocketPath(filepath.Join(d.dir, name, "keepalived.pid"))
+}
+
+// holder is the director holding the VIP ("" if none, "a+b" if both).
+func (d *demo) holder() string {
+	var h []string
+	for _, dr := range directors {
+		if d.lab.HasAddr(dr.name, vip) {
+			h = append(h, dr.name)
+		}
+	}
+	return strings.Join(h, "+")
+}
+
+// waitHolder waits until name alone holds the VIP.
+func (d *demo) waitHolder(ctx context.Context, name string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if d.holder() == name {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%s did not take the VIP within %v (holder: %q); logs in %s", name, limit, d.holder(), d.dir)
+}
+
+// request sends one HTTP request from the client to the VIP and returns
+// the name of the server that answered.
+func (d *demo) request(timeout time.Duration) (string, error) {
+	var body string
+	err := d.lab.Do("client", func() error {
+		c := &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := c.Get("http://" + vip.String() + "/")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		body = strings.TrimSpace(string(b))
+		return err
+	})
+	return body, err
+}
+
+// requests sends n requests and lists who answered.
+func (d *demo) requests(n int) string {
+	var got []string
+	for range n {
+		name, err := d.request(time.Second)
+		if err != nil {
+			name = "(no answer)"
+		}
+		got = append(got, name)
+	}
+	return strings.Join(got, " ")
+}
+
+// table prints the directors' status from their control sockets.
+func (d *demo) table(ctx context.Context) {
+	if d.o.JSON {
+		return
+	}
+	tw := tabwriter.NewWriter(d.o.Out, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "           DIRECTOR\tSTATE\tPRIORITY\tMASTER\tVIP")
+	for _, dr := range directors {
+		state, prio, master := "down", "-", "-"
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		st, err := control.Client{Path: d.socket(dr.name)}.Status(cctx)
+		cancel()
+		if err == nil && len(st.Instances) > 0 {
+			in := st.Instances[0]
+			state, prio = in.State, fmt.Sprint(in.Priority)
+			if in.Master.IsValid() {
+				master = in.Master.String()
+			}
+		}
+		has := ""
+		if d.lab.HasAddr(dr.name, vip) {
+			has = vip.String()
+		}
+		fmt.Fprintf(tw, "           %s\t%s\t%s\t%s\t%s\n", dr.name, state, prio, master, has)
+	}
+	tw.Flush()
+}
+
+// crash kills a director as a dead machine: SIGKILL, link down.
+func (d *demo) crash(name string) error {
+	d.mu.Lock()
+	p := d.procs[name]
+	delete(d.procs, name)
+	d.mu.Unlock()
+	p.Kill()
+	return d.lab.SetLink(name, false)
+}
+
+// outage polls the VIP every 50 ms from the client until a request
+// succeeds and reports how long requests failed.
+func (d *demo) outage(ctx context.Context, limit time.Duration) (time.Duration, string, error) {
+	start := time.Now()
+	var firstFail time.Time
+	for time.Since(start) < limit {
+		name, err := d.request(200 * time.Millisecond)
+		if err != nil && firstFail.IsZero() {
+			firstFail = time.Now()
+		}
+		if err == nil && !firstFail.IsZero() {
+			return time.Since(firstFail), name, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, "", ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return 0, "", errors.New("the VIP did not answer again in time")
+}
+
+// story runs the scenario.
+func (d *demo) story(ctx context.Context) error {
+	d.say("step 1: keepalived-go starts on both directors (director1 priority 150, director2 priority 100)")
+	for _, dr := range directors {
+		if err := d.startDirector(dr); err != nil {
+			return err
+		}
+	}
+	if err := d.waitHolder(ctx, "director1", 15*time.Second); err != nil {
+		return err
+	}
+	d.say("director1 is MASTER and holds %s; director2 is BACKUP", vip)
+	d.table(ctx)
+	d.say("client -> http://%s/ : %s", vip, d.requests(4))
+
+	d.say("step 2: director1 crashes (kill -9, link down)")
+	if err := d.crash("director1"); err != nil {
+		return err
+	}
+	out, who, err := d.outage(ctx, 15*time.Second)
+	if err != nil {
+		return err
+	}
+	if err := d.waitHolder(ctx, "director2", 5*time.Second); err != nil {
+		return err
+	}
+	d.say("director2 took over: the client's requests failed for %v, then %s answered", out.Round(10*time.Millisecond), who)
+	d.table(ctx)
+	d.say("client -> http://%s/ : %s", vip, d.requests(4))
+
+	d.say("step 3: director1 comes back")
+	if err := d.lab.SetLink("director1", true); err != nil {
+		return err
+	}
+	if err := d.startDirector(directors[0]); err != nil {
+		return err
+	}
+	if d.o.NoPreempt {
+		time.Sleep(6 * time.Second)
+		if h := d.holder(); h != "director2" {
+			return fmt.Errorf("with nopreempt director2 should keep the VIP, but %q holds it", h)
+		}
+		d.say("nopreempt: director1 stays BACKUP, director2 keeps the VIP")
+	} else {
+		if err := d.waitHolder(ctx, "director1", 15*time.Second); err != nil {
+			return err
+		}
+		d.say("director1 preempted (priority 150 > 100) and holds %s again", vip)
+	}
+	d.table(ctx)
+	d.say("client -> http://%s/ : %s", vip, d.requests(4))
+	d.say("done: daemon logs and configurations are in %s", d.dir)
+	return nil
+}
+
+// cleanup stops everything the demo started.
+func (d *demo) cleanup() {
+	d.mu.Lock()
+	for _, p := range d.procs {
+		p.Terminate()
+	}
+	for _, s := range d.webs {
+		s.Close()
+	}
+	d.mu.Unlock()
+	time.Sleep(200 * time.Millisecond)
+	if d.lab != nil {
+		d.lab.Close()
+	} else {
+		lab.Cleanup(d.o.Prefix)
+	}
+}
