@@ -107,10 +107,10 @@ func TestCompute(t *testing.T) {
 
 func TestFaultLog(t *testing.T) {
 	for reason, want := range map[string]string{
-		"interface eth1 down":                        "(VI_1): entering FAULT state (interface eth1 down)",
-		"script chk_haproxy":                         "(VI_1): entering FAULT state due to script chk_haproxy",
+		"interface eth1 down":                         "(VI_1): entering FAULT state (interface eth1 down)",
+		"script chk_haproxy":                          "(VI_1): entering FAULT state due to script chk_haproxy",
 		"tracked process haproxy quorum not achieved": "(VI_1) entering FAULT state (tracked process haproxy quorum not achieved)",
-		"tracked file F has status -254":             "(VI_1): entering FAULT state (tracked file F has status -254)",
+		"tracked file F has status -254":              "(VI_1): entering FAULT state (tracked file F has status -254)",
 	} {
 		if got := FaultLog("VI_1", reason); got != want {
 			t.Errorf("FaultLog(%q) = %q, want %q", reason, got, want)
