@@ -86,7 +86,7 @@ func TestProcessObserveDelays(t *testing.T) {
 		{0, 0, false, false},
 		{1, 2, false, false}, // gained, waits fork_delay
 		{2, 2, false, false},
-		{3, 2, true, true}, // 2 s later
+		{3, 2, true, true},  // 2 s later
 		{4, 1, false, true}, // lost, waits terminate_delay
 		{5, 2, false, true}, // back before the delay: forgotten
 		{10, 2, false, true},
