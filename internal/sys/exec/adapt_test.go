@@ -77,3 +77,34 @@ func TestRunnerDefaultUser(t *testing.T) {
 		t.Errorf("result %+v, id %q; want uid 65534", res, b)
 	}
 }
+
+// TestTrackManyScriptsNoLeak runs 10 vrrp_scripts every 0.1 s for 2 s
+// (a short form of the 100 scripts for a minute) and checks that
+// no zombie and no file descriptor is left.
+func TestTrackManyScriptsNoLeak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes for 2 s")
+	}
+	before := countFDs(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	out := make(chan track.ScriptEvent, 100)
+	done := make(chan struct{}, 10)
+	for i := range 10 {
+		cfg := &config.VRRPScript{Name: "s" + string(rune('0'+i)), Script: &config.Script{Args: []string{"sh", "-c", "exit $(( $$ % 2 ))"}},
+			Interval: config.Second / 10, Timeout: config.Second, Rise: 1, Fall: 1}
+		go func() { track.NewScript(cfg, Runner{}.Track, nil).Run(ctx, out); done <- struct{}{} }()
+	}
+	go func() {
+		for range out {
+		}
+	}()
+	for range 10 {
+		<-done
+	}
+	close(out)
+	assertNoZombieChildren(t)
+	if after := countFDs(t); after > before+2 {
+		t.Errorf("open fds grew from %d to %d", before, after)
+	}
+}
