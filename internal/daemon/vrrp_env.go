@@ -8,14 +8,14 @@ import (
 	"github.com/keepalived-go/keepalived/internal/vrrp"
 )
 
-// vrrpEnv holds the OS adapters of the VRRP role.
+// vrrpEnv holds the OS adapters of the VRRP role (being merged).
 type vrrpEnv struct{}
 
-func openVRRPEnv(ctx context.Context, o Options) (*vrrpEnv, error) {
+func openVRRPEnv(context.Context, Options) (*vrrpEnv, error) {
 	return nil, errors.New("VRRP adapters not wired yet")
 }
 
-func (e *vrrpEnv) Close()                                                {}
-func (e *vrrpEnv) removeStale(c *config.Config)                          {}
-func (e *vrrpEnv) deps(o Options) vrrp.Deps                              { return vrrp.Deps{} }
-func (e *vrrpEnv) forwardLinkEvents(ctx context.Context, r *vrrp.Router) {}
+func (*vrrpEnv) Close()                                         {}
+func (*vrrpEnv) removeStale(*config.Config)                     {}
+func (*vrrpEnv) deps(Options) vrrp.Deps                         { return vrrp.Deps{} }
+func (*vrrpEnv) forwardLinkEvents(context.Context, *vrrp.Router) {}
