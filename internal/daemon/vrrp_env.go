@@ -15,7 +15,8 @@ func openVRRPEnv(context.Context, Options) (*vrrpEnv, error) {
 	return nil, errors.New("VRRP adapters not wired yet")
 }
 
-func (*vrrpEnv) Close()                                         {}
-func (*vrrpEnv) removeStale(*config.Config)                     {}
-func (*vrrpEnv) deps(Options) vrrp.Deps                         { return vrrp.Deps{} }
-func (*vrrpEnv) forwardLinkEvents(context.Context, *vrrp.Router) {}
+func (*vrrpEnv) Close()                                                                 {}
+func (*vrrpEnv) removeStale(*config.Config)                                             {}
+func (*vrrpEnv) deps(Options) vrrp.Deps                                                 { return vrrp.Deps{} }
+func (*vrrpEnv) forwardLinkEvents(context.Context, *vrrp.Router, chan<- vrrp.LinkEvent) {}
+func (*vrrpEnv) links() vrrp.Links                                                      { return nil }

@@ -4,19 +4,35 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/keepalived-go/keepalived/internal/config"
+	"github.com/keepalived-go/keepalived/internal/notify"
+	"github.com/keepalived-go/keepalived/internal/sys/exec"
+	"github.com/keepalived-go/keepalived/internal/track"
 	"github.com/keepalived-go/keepalived/internal/vrrp"
 )
 
-// vrrpRole runs the VRRP instances (keepalived's VRRP child).
+// vrrpRole runs the VRRP instances (keepalived's VRRP child): the
+// router, the trackers that set its priorities and faults, and the
+// notifier that runs scripts and sends alerts on its transitions.
 type vrrpRole struct {
 	o Options
 
 	mu     sync.Mutex
 	cfg    *config.Config
 	router *vrrp.Router
+	// stopTrackers ends the running trackers (they are rebuilt on
+	// reload).
+	stopTrackers context.CancelFunc
+	// runCtx, env and links are the running router's, for restarting
+	// the trackers on reload.
+	runCtx context.Context
+	env    *vrrpEnv
+	links  chan vrrp.LinkEvent
 	// restart asks Run to replace the router with one for cfg.
 	restart chan struct{}
 }
@@ -25,8 +41,66 @@ func newVRRPRole(c *config.Config, o Options) (*vrrpRole, error) {
 	return &vrrpRole{o: o, cfg: c, restart: make(chan struct{}, 1)}, nil
 }
 
+// hostname is keepalived's default router_id.
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "localhost"
+	}
+	return h
+}
+
+// newNotifier builds the notifier of a configuration.
+func newNotifier(c *config.Config, o Options) *notify.Notifier {
+	g := &c.Global
+	routerID := g.RouterID
+	if routerID == "" {
+		routerID = hostname()
+	}
+	var d net.Dialer
+	return notify.New(notify.Options{
+		Run:           scriptRunner(c).Notify,
+		Mail:          notify.MailFromConfig(g, "keepalived@"+hostname(), d.DialContext),
+		RouterID:      routerID,
+		NoEmailFaults: g.NoEmailFaults,
+		Log:           o.Log,
+	})
+}
+
+// scriptRunner runs scripts as script_user (root by default).
+func scriptRunner(c *config.Config) exec.Runner {
+	return exec.Runner{User: c.Global.ScriptUser, Group: c.Global.ScriptGroup, SupplementaryGroups: c.Global.ScriptSupplementaryGroups}
+}
+
+// notifyState maps a VRRP state to the notifier's.
+func notifyState(s vrrp.State) notify.State {
+	switch s {
+	case vrrp.StateMaster:
+		return notify.Master
+	case vrrp.StateBackup:
+		return notify.Backup
+	case vrrp.StateFault:
+		return notify.Fault
+	}
+	return notify.Stop
+}
+
+// notifyFunc turns the router's transitions into notifications.
+func notifyFunc(n *notify.Notifier) func(vrrp.Transition) {
+	return func(t vrrp.Transition) {
+		switch {
+		case t.Group != nil:
+			n.Group(t.Group, notifyState(t.State))
+		case t.From.IsValid():
+			n.MasterRxLowerPri(t.Instance, t.Priority)
+		default:
+			n.Instance(t.Instance, notifyState(t.State), t.Priority)
+		}
+	}
+}
+
 // Run runs the router until ctx ends, rebuilding it when a reload changed
-// the VRRP configuration.
+// the VRRP configuration beyond what the router applies in place.
 func (v *vrrpRole) Run(ctx context.Context) error {
 	var env *vrrpEnv
 	defer func() {
@@ -54,36 +128,65 @@ func (v *vrrpRole) Run(ctx context.Context) error {
 			}
 		}
 		env.removeStale(c)
-		r, err := vrrp.NewRouter(c, env.deps(v.o))
+		n := newNotifier(c, v.o)
+		deps := env.deps(v.o)
+		deps.Notify = notifyFunc(n)
+		deps.FaultLine = track.FaultLog
+		r, err := vrrp.NewRouter(c, deps)
 		if err != nil {
 			return err
 		}
-		v.mu.Lock()
-		v.router = r
-		v.mu.Unlock()
 		rctx, cancel := context.WithCancel(ctx)
+		trackerLinks := make(chan vrrp.LinkEvent, 16)
+		v.mu.Lock()
+		v.router, v.runCtx, v.env, v.links = r, rctx, env, trackerLinks
+		v.startTrackers(c, r)
+		v.mu.Unlock()
 		done := make(chan error, 1)
 		go func() { done <- r.Run(rctx) }()
-		go env.forwardLinkEvents(rctx, r)
+		go env.forwardLinkEvents(rctx, r, trackerLinks)
+		var runErr error
+		stop := false
 		select {
 		case <-ctx.Done():
-			cancel()
-			return <-done
+			stop = true
 		case <-v.restart:
-			cancel()
-			if err := <-done; err != nil {
-				return err
-			}
-		case err := <-done:
-			cancel()
-			return err
+		case runErr = <-done:
+			stop = true
+		}
+		cancel()
+		if runErr == nil {
+			runErr = <-done
+		}
+		closeCtx, closeCancel := context.WithTimeout(context.Background(), 5*time.Second)
+		n.Close(closeCtx)
+		closeCancel()
+		v.mu.Lock()
+		v.router = nil
+		v.mu.Unlock()
+		if stop || runErr != nil {
+			return runErr
 		}
 	}
 }
 
+// startTrackers (re)starts the trackers of c feeding r, on the running
+// router's context. v.mu is held.
+func (v *vrrpRole) startTrackers(c *config.Config, r *vrrp.Router) {
+	if v.stopTrackers != nil {
+		v.stopTrackers()
+	}
+	tctx, cancel := context.WithCancel(v.runCtx)
+	v.stopTrackers = cancel
+	t := newTrackers(c, r, v.o.Log, v.env.links())
+	io := trackerIO{run: scriptRunner(c).Track, readFile: os.ReadFile, procfs: os.DirFS("/proc"), poll: time.Second}
+	go t.run(tctx, io, v.links)
+}
+
 // Reload takes a new configuration: the running router applies the
-// difference (unchanged instances keep their state and VIPs). Without a
-// running router (no instances yet) the role starts one.
+// difference (unchanged instances keep their state and VIPs) and the
+// trackers restart on the new configuration. Without a running router
+// (no instances yet) the role starts one.
 func (v *vrrpRole) Reload(ctx context.Context, c *config.Config) error {
 	v.mu.Lock()
 	same, err := sameVRRP(v.cfg, c)
@@ -95,7 +198,17 @@ func (v *vrrpRole) Reload(ctx context.Context, c *config.Config) error {
 	v.cfg = c
 	v.mu.Unlock()
 	if r != nil && len(c.Instances) > 0 {
-		return r.Reload(ctx, c)
+		if err := r.Reload(ctx, c); err != nil {
+			return err
+		}
+		// The trackers restart on the new configuration, from the
+		// current link states, feeding the same router.
+		v.mu.Lock()
+		if v.router == r {
+			v.startTrackers(c, r)
+		}
+		v.mu.Unlock()
+		return nil
 	}
 	select {
 	case v.restart <- struct{}{}:

@@ -31,6 +31,9 @@ type Deps struct {
 	Log *slog.Logger
 	// LogDetail enables the lines keepalived logs only with -D.
 	LogDetail bool
+	// FaultLine words the log line of an instance entering FAULT for a
+	// reason; nil uses "(NAME): entering FAULT state (REASON)".
+	FaultLine func(instance, reason string) string
 }
 
 // SocketSpec says which socket an instance needs.
@@ -266,7 +269,11 @@ func (r *Router) Recover(ctx context.Context, name, reason string) error {
 
 func (r *Router) fault(now time.Time, m *member, reason string) {
 	if m.in.State() != StateFault && m.in.State() != StateInit {
-		r.log.Info(fmt.Sprintf("(%s): entering FAULT state (%s)", m.cfg.Name, reason), "instance", m.cfg.Name)
+		line := fmt.Sprintf("(%s): entering FAULT state (%s)", m.cfg.Name, reason)
+		if r.deps.FaultLine != nil {
+			line = r.deps.FaultLine(m.cfg.Name, reason)
+		}
+		r.log.Info(line, "instance", m.cfg.Name)
 	}
 	r.exec(now, m, m.in.Fault(now, reason))
 }
