@@ -210,3 +210,24 @@ func (s *syncBuffer) String() string {
 }
 
 func (s *syncBuffer) contains(sub string) bool { return strings.Contains(s.String(), sub) }
+
+func writeScript(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func removeFile(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFile(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
+
+func fileContains(path, sub string) bool { return strings.Contains(readFile(path), sub) }

@@ -168,3 +168,67 @@ func TestInteropKeepalivedUnicast(t *testing.T) {
 	b.stop()
 	waitHolder(t, 5*time.Second, "192.0.2.110", a, a, b)
 }
+
+const confTracked = `
+global_defs {
+    router_id %[1]s
+}
+vrrp_script chk_maint {
+    script "%[3]s/check"
+    interval 1
+    weight -60
+    fall 1
+    rise 1
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority %[2]d
+    advert_int 1
+    track_script {
+        chk_maint
+    }
+    notify %[3]s/notify
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+`
+
+// TestTrackScriptAndNotify: a vrrp_script (a maintenance file, as
+// operators write them) lowers the master's priority below the backup's,
+// the VIP moves, and the generic notify script sees every transition with
+// keepalived's arguments.
+func TestTrackScriptAndNotify(t *testing.T) {
+	l := newLab(t)
+	bin := ourBinary(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	for _, n := range []*node{a, b} {
+		writeScript(t, n.dir+"/check", "#!/bin/sh\n[ ! -e "+n.dir+"/down ]\n")
+		writeScript(t, n.dir+"/notify", "#!/bin/sh\necho \"$1 $2 $3 $4\" >> "+n.dir+"/notify.log\n")
+	}
+	a.start(bin, fmt.Sprintf(confTracked, "a", 150, a.dir))
+	b.start(bin, fmt.Sprintf(confTracked, "b", 100, b.dir))
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+
+	writeScript(t, a.dir+"/down", "")
+	waitHolder(t, 10*time.Second, "192.0.2.100", b, a, b)
+	if !a.out.contains("(VI_1) Changing effective priority from 150 to 90") {
+		t.Errorf("a did not log its priority change")
+	}
+	waitFor(t, 5*time.Second, "a's notify script to see BACKUP", func() bool {
+		return fileContains(a.dir+"/notify.log", "INSTANCE VI_1 BACKUP 90")
+	})
+	if !fileContains(a.dir+"/notify.log", "INSTANCE VI_1 MASTER 150") {
+		t.Errorf("a's notify log lacks its MASTER transition:\n%s", readFile(a.dir+"/notify.log"))
+	}
+	waitFor(t, 5*time.Second, "b's notify script to see MASTER", func() bool {
+		return fileContains(b.dir+"/notify.log", "INSTANCE VI_1 MASTER 100")
+	})
+
+	// Maintenance over: a preempts again.
+	removeFile(t, a.dir+"/down")
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+}
