@@ -7,6 +7,8 @@ require (
 	github.com/vishvananda/netns v0.0.5
 )
 
+require github.com/vishvananda/netlink v1.3.1
+
 require (
 	github.com/rogpeppe/go-internal v1.16.0
 	golang.org/x/sys v0.49.0
