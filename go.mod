@@ -9,6 +9,8 @@ require (
 
 require github.com/vishvananda/netlink v1.3.1
 
+require github.com/google/go-cmp v0.7.0
+
 require (
 	github.com/rogpeppe/go-internal v1.16.0
 	golang.org/x/sys v0.49.0
