@@ -563,3 +563,30 @@ func TestIntegrationVMACConflicts(t *testing.T) {
 		t.Errorf("AddVMAC on a missing parent: %v", err)
 	}
 }
+
+// TestIntegrationVMACRPFilter checks keepalived's clear_rp_filter: with
+// all.rp_filter 1 an IPv4 VMAC's rp_filter 0 would be ignored, so all
+// goes to 0 and the other interfaces keep an effective 1 through their
+// own value; everything is put back with the last VMAC.
+func TestIntegrationVMACRPFilter(t *testing.T) {
+	l := newLab(t)
+	l.ns.Exec("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.default.rp_filter=0", "net.ipv4.conf.veth0.rp_filter=0", "net.ipv4.conf.veth1.rp_filter=2")
+	if _, err := l.h.AddVMAC("veth0", "vrrp.51", 51, 4); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"all": "0", "default": "1", "veth0": "1", "veth1": "2", "vrrp.51": "0"}
+	for dev, v := range want {
+		if got := l.sysctl(t, "ipv4", dev, "rp_filter"); got != v {
+			t.Errorf("%s rp_filter = %s with a VMAC, want %s", dev, got, v)
+		}
+	}
+	if err := l.h.DelVMAC("vrrp.51"); err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]string{"all": "1", "default": "0", "veth0": "0", "veth1": "2"}
+	for dev, v := range want {
+		if got := l.sysctl(t, "ipv4", dev, "rp_filter"); got != v {
+			t.Errorf("%s rp_filter = %s after the last VMAC, want %s", dev, got, v)
+		}
+	}
+}

@@ -55,6 +55,8 @@ type Handle struct {
 	parents map[string]*parentConf
 	// vmacs maps a VMAC we created to its base interface.
 	vmacs map[string]string
+	// rp is set while IPv4 VMACs made us clear all.rp_filter.
+	rp *rpFilter
 }
 
 // New opens a handle on the calling thread's network namespace.

@@ -177,9 +177,14 @@ func (h *Handle) DelVMAC(name string) error {
 // new VMAC and its parent.
 func (h *Handle) setVMACSysctls(name, parent string, family int) error {
 	return h.inNamespace(func() error {
-		set := vmacSysctls
-		if family == 6 {
-			set = vmacSysctls6
+		set := vmacSysctls6
+		if family != 6 {
+			set = vmacSysctls
+			// Before the VMAC's own rp_filter 0, which it would
+			// otherwise raise.
+			if err := h.holdRPFilter(); err != nil {
+				return err
+			}
 		}
 		for _, s := range set {
 			if err := setSysctl("ipv4", name, s.key, s.val); err != nil {
@@ -191,6 +196,21 @@ func (h *Handle) setVMACSysctls(name, parent string, family int) error {
 		}
 		return h.holdParent(parent)
 	})
+}
+
+// holdRPFilter clears all.rp_filter for the first IPv4 VMAC.
+func (h *Handle) holdRPFilter() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rp != nil {
+		return nil
+	}
+	rp, err := h.clearRPFilter()
+	if err != nil {
+		return fmt.Errorf("clear net.ipv4.conf.all.rp_filter: %w", err)
+	}
+	h.rp = rp
+	return nil
 }
 
 // holdParent counts one more VMAC on parent, setting arp_ignore and
@@ -236,6 +256,10 @@ func (h *Handle) releaseParent(name string) {
 		return
 	}
 	delete(h.parents, parent)
+	var rp *rpFilter
+	if len(h.parents) == 0 {
+		rp, h.rp = h.rp, nil
+	}
 	h.mu.Unlock()
 	err := h.inNamespace(func() error {
 		var errs []error
@@ -243,6 +267,9 @@ func (h *Handle) releaseParent(name string) {
 			if err := setSysctl("ipv4", parent, s.key, s.val); err != nil && !errors.Is(err, os.ErrNotExist) {
 				errs = append(errs, err)
 			}
+		}
+		if rp != nil {
+			errs = append(errs, rp.restore(h))
 		}
 		return errors.Join(errs...)
 	})
