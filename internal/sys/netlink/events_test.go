@@ -56,3 +56,31 @@ func TestSubscriptionAddrEvents(t *testing.T) {
 		t.Errorf("addr event = %+v, %v; want %+v", got, ok, want)
 	}
 }
+
+// TestSubscriptionResync checks the events made up after the subscription
+// was opened again: what changed while it was down.
+func TestSubscriptionResync(t *testing.T) {
+	s := &subscription{
+		out:   make(chan vrrp.LinkEvent, 8),
+		up:    map[int]bool{3: true, 4: true, 5: false, 6: true},
+		names: map[int]string{3: "veth0", 4: "gone0", 5: "veth1", 6: "same0"},
+	}
+	s.resync(map[int]bool{3: false, 5: true, 6: true, 7: true, 8: false},
+		map[int]string{3: "veth0", 5: "veth1", 6: "same0", 7: "new0", 8: "down0"})
+	close(s.out)
+	got := map[vrrp.LinkEvent]bool{}
+	for ev := range s.out {
+		got[ev] = true
+	}
+	want := map[vrrp.LinkEvent]bool{
+		{Name: "veth0"}: true, {Name: "gone0"}: true, {Name: "veth1", Up: true}: true, {Name: "new0", Up: true}: true,
+	}
+	if len(got) != len(want) {
+		t.Errorf("resync events = %v, want %v", got, want)
+	}
+	for ev := range want {
+		if !got[ev] {
+			t.Errorf("missing %+v in %v", ev, got)
+		}
+	}
+}

@@ -91,7 +91,14 @@ func (s *subscription) open() error {
 	s.addrs = make(chan netlink.AddrUpdate, 64)
 	s.done = make(chan struct{})
 	ns := s.h.ns
-	logErr := func(err error) { s.h.log.Warn("Netlink: subscription error", "error", err) }
+	done := s.done
+	logErr := func(err error) {
+		select {
+		case <-done: // the socket closing on stop, not a failure
+		default:
+			s.h.log.Warn("Netlink: subscription error", "error", err)
+		}
+	}
 	lo := netlink.LinkSubscribeOptions{Namespace: &ns, ErrorCallback: logErr, ReceiveBufferSize: s.h.rcv}
 	if err := netlink.LinkSubscribeWithOptions(s.links, s.done, lo); err != nil {
 		close(s.done)
