@@ -7,6 +7,8 @@ require (
 	github.com/vishvananda/netns v0.0.5
 )
 
+require github.com/vishvananda/netlink v1.3.1
+
 require github.com/google/go-cmp v0.7.0
 
 require (
