@@ -43,7 +43,8 @@ var allowed = map[string][]string{
 	"internal/control":       {},
 
 	// Adapters import the package declaring the interface they implement.
-	"internal/sys/netlink":  {"internal/vrrp", "internal/track"},
+	// sys/netlink takes config types (IPAddress, IPRoute, IPRule) through vrrp.Addrs.
+	"internal/sys/netlink":  {"internal/vrrp", "internal/track", "internal/config"},
 	"internal/sys/vrrpsock": {"internal/vrrp"},
 	"internal/sys/ipvs":     {"internal/lvs"},
 	"internal/sys/nft":      {"internal/lvs"},
