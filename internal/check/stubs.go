@@ -10,9 +10,6 @@ func failing(reason string) Prober {
 	return ProberFunc(func(context.Context) Result { return Result{Reason: reason, Log: reason} })
 }
 
-func (m *Manager) httpProber(vs *config.VirtualServer, c *config.HTTPCheck, ssl bool) Prober {
-	return failing("todo")
-}
 func (m *Manager) smtpProber(vs *config.VirtualServer, c *config.SMTPCheck) Prober {
 	return failing("todo")
 }
