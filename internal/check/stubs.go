@@ -10,7 +10,6 @@ func failing(reason string) Prober {
 	return ProberFunc(func(context.Context) Result { return Result{Reason: reason, Log: reason} })
 }
 
-func (m *Manager) dnsProber(c *config.DNSCheck) Prober { return failing("todo") }
 func (m *Manager) udpProber(vs *config.VirtualServer, c *config.UDPCheck) Prober {
 	return failing("todo")
 }
