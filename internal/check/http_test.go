@@ -15,14 +15,16 @@ import (
 	"time"
 )
 
-// probeOf builds conf and returns its first checker's prober.
+// probeOf builds conf and returns its first checker's prober, bounded
+// by its timeout as Run does.
 func probeOf(t *testing.T, conf string, opts Options) Prober {
 	t.Helper()
 	m := New(parseConf(t, conf), opts)
 	if len(m.servers) == 0 || len(m.servers[0].checkers) == 0 {
 		t.Fatal("no checker")
 	}
-	return m.servers[0].checkers[0].probe
+	c := m.servers[0].checkers[0]
+	return ProberFunc(func(ctx context.Context) Result { return m.probeOnce(ctx, c) })
 }
 
 func probe(t *testing.T, p Prober) Result {

@@ -137,3 +137,9 @@ func downLine(prefix string, retry uint32, after bool) string {
 	}
 	return prefix + "."
 }
+
+// failing is a prober that always fails with reason (a checker that
+// could not be built, such as a bad digest).
+func failing(reason string) Prober {
+	return ProberFunc(func(context.Context) Result { return Result{Reason: reason, Log: reason} })
+}
