@@ -89,7 +89,7 @@ func (h *harness) opts(d Dialer) Options {
 	}
 }
 
-func parseConf(t *testing.T, src string) *config.Config {
+func parseConf(t testing.TB, src string) *config.Config {
 	t.Helper()
 	cfg, diags := config.Parse("test.conf", []byte(src), config.Options{})
 	for _, d := range diags {
