@@ -11,9 +11,9 @@ import (
 // or 0, a digest of the body after the header limited to Content-Length.
 func FuzzHTTPResponse(f *testing.F) {
 	f.Add([]byte("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello, world"), 10) // body cut to 5
-	f.Add([]byte("HTTP/1.1 503 \r\n\r\n"), 3)                                    // no body
+	f.Add([]byte("HTTP/1.1 503 \r\n\r\n"), 3)                                     // no body
 	f.Add([]byte("garbage without a terminator"), 0)                              // no header
-	f.Add([]byte("HTTP/1.0 20 OK\r\nContent-Length:\r\n\r\nx"), 1)               // bad status, empty length
+	f.Add([]byte("HTTP/1.0 20 OK\r\nContent-Length:\r\n\r\nx"), 1)                // bad status, empty length
 	f.Fuzz(func(t *testing.T, resp []byte, cut int) {
 		if cut < 0 || cut > len(resp) {
 			cut = len(resp) / 2
