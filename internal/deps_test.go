@@ -48,6 +48,7 @@ var allowed = map[string][]string{
 	"internal/sys/nft":      {"internal/lvs"},
 	"internal/sys/exec":     {"internal/notify", "internal/track", "internal/check"},
 	"internal/sys/netdial":  {},
+	"internal/sys/ping":     {"internal/check"},
 
 	"internal/testutil/netnstest": {},
 }
@@ -57,7 +58,7 @@ var belowDaemon = []string{
 	"internal/config", "internal/config/syntax", "internal/vrrp", "internal/vrrp/packet",
 	"internal/track", "internal/check", "internal/lvs", "internal/notify", "internal/control",
 	"internal/sys/netlink", "internal/sys/vrrpsock", "internal/sys/ipvs", "internal/sys/nft",
-	"internal/sys/exec", "internal/sys/netdial",
+	"internal/sys/exec", "internal/sys/netdial", "internal/sys/ping",
 }
 
 // osImports touch the operating system directly (netlink, nftables, IPVS,
