@@ -3,6 +3,8 @@ module github.com/keepalived-go/keepalived
 go 1.26.8
 
 require (
+	github.com/miekg/dns v1.1.73
+	github.com/prometheus-community/pro-bing v0.9.1
 	github.com/spf13/pflag v1.1.0
 	github.com/vishvananda/netns v0.0.5
 )
@@ -22,6 +24,12 @@ require (
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
+)
+
+require (
+	github.com/google/uuid v1.6.0 // indirect
+	golang.org/x/net v0.59.0 // indirect
+	golang.org/x/sync v0.23.0 // indirect
 )
 
 require (

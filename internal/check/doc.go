@@ -1,7 +1,18 @@
-// Package check holds keepalived's health-check logic. It does not dial:
-// the checkers are given connected net.Conns by an adapter, so that the
-// logic is tested against in-process servers and fakes.
+// Package check runs keepalived's health checkers of real servers and
+// decides, as keepalived's check/*.c and ipwrapper.c do, when a real
+// server is up or down and what weight it has.
 //
-// For now it has the HTTP_GET/SSL_GET exchange (Get), shared by the
-// future HTTP_GET checker and by genhash.
+// A Manager is built from the configuration (New) with what touches the
+// OS injected through Options: a Dialer (sys/netdial: bindto, bind_if,
+// fwmark), a Pinger (sys/ping), a RunFunc for MISC_CHECK scripts, the
+// SSL_GET tls.Config (TLSConfig) and an OnEvent callback. Run starts one
+// goroutine per checker, each first waiting a random warmup offset; a
+// check is bounded by its connect_timeout so that a server that never
+// answers costs a timeout and stalls nothing else. Each result goes
+// through a small decision machine (machine.step: retry, alpha,
+// delay_before_retry), then through the real server's aggregate (up only
+// when every checker is up, misc_dynamic and FILE_CHECK weights), and
+// comes out as keepalived's log lines and Events.
+//
+// The HTTP_GET/SSL_GET exchange (Get) is shared with genhash.
 package check

@@ -1,0 +1,254 @@
+package check
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/keepalived-go/keepalived/internal/config"
+)
+
+// TLSConfig builds SSL_GET's client configuration from the SSL block
+// (nil: none) as keepalived's check_ssl.c does: the client certificate
+// and key when given, the CA file loaded; like keepalived, which never
+// asks OpenSSL to verify the peer, the server's certificate is not
+// verified. readFile reads the files (the daemon passes os.ReadFile).
+func TLSConfig(ssl *config.SSLContext, readFile func(string) ([]byte, error)) (*tls.Config, error) {
+	cfg := &tls.Config{InsecureSkipVerify: true} // keepalived does not verify (see above)
+	if ssl == nil {
+		return cfg, nil
+	}
+	if ssl.CA != "" {
+		pem, err := readFile(ssl.CA)
+		if err != nil {
+			return nil, fmt.Errorf("SSL ca %s: %w", ssl.CA, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("SSL ca %s: no PEM certificate", ssl.CA)
+		}
+		cfg.RootCAs = pool
+	}
+	if ssl.Certificate != "" {
+		keyFile := ssl.Key
+		if keyFile == "" {
+			keyFile = ssl.Certificate
+		}
+		certPEM, err := readFile(ssl.Certificate)
+		if err != nil {
+			return nil, fmt.Errorf("SSL certificate %s: %w", ssl.Certificate, err)
+		}
+		keyPEM, err := readFile(keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("SSL key %s: %w", keyFile, err)
+		}
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			return nil, fmt.Errorf("SSL certificate %s: %w", ssl.Certificate, err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
+// httpURL is a url block ready to check.
+type httpURL struct {
+	path    string
+	vhost   string
+	codes   config.StatusCodes
+	digest  [16]byte
+	hasMD5  bool
+	re      *regexp.Regexp
+	noMatch bool
+	minOff  int
+	maxOff  int // 0: no limit
+}
+
+// maxRegexBody bounds the body kept for a regex without
+// regex_max_offset.
+const maxRegexBody = 1 << 20
+
+// CompileRegex compiles a url's regex with its regex_options. Go's RE2
+// syntax differs from PCRE2: no backreferences or lookaround (such a
+// regex is refused here), and of the options only caseless, multiline,
+// dotall and ungreedy have an effect.
+func CompileRegex(u *config.HTTPURL) (*regexp.Regexp, error) {
+	flags := ""
+	for _, o := range u.RegexOptions {
+		switch o {
+		case "caseless":
+			flags += "i"
+		case "multiline":
+			flags += "m"
+		case "dotall":
+			flags += "s"
+		case "ungreedy":
+			flags += "U"
+		}
+	}
+	expr := u.Regex
+	if flags != "" {
+		expr = "(?" + flags + ")" + expr
+	}
+	return regexp.Compile(expr)
+}
+
+func newHTTPURL(u *config.HTTPURL) (*httpURL, error) {
+	h := &httpURL{path: u.Path, vhost: u.Virtualhost, codes: u.StatusCode, noMatch: u.RegexNoMatch,
+		minOff: int(min(u.RegexMinOffset, maxRegexBody))}
+	if len(h.codes) == 0 {
+		h.codes = config.StatusCodes{{Min: 200, Max: 299}}
+	}
+	if u.Digest != "" {
+		b, err := hex.DecodeString(u.Digest)
+		if err != nil || len(b) != 16 {
+			return nil, fmt.Errorf("url %s: digest %q is not 32 hex digits", u.Path, u.Digest)
+		}
+		copy(h.digest[:], b)
+		h.hasMD5 = true
+	}
+	if u.Regex != "" {
+		re, err := CompileRegex(u)
+		if err != nil {
+			return nil, fmt.Errorf("url %s: regex: %w", u.Path, err)
+		}
+		h.re = re
+		if u.RegexMaxOffset != nil {
+			h.maxOff = int(min(*u.RegexMaxOffset, maxRegexBody))
+		}
+	}
+	return h, nil
+}
+
+// httpProber is HTTP_GET and SSL_GET: every url must answer with an
+// accepted status, the digest and the regex.
+func (m *Manager) httpProber(vs *config.VirtualServer, c *config.HTTPCheck, ssl bool) Prober {
+	ep := endpointsOf(c.CheckConn)
+	name := Trio(c.ConnectIP, vs.Protocol, c.ConnectPort)
+	proto, _ := ParseProtocol(c.HTTPProtocol)
+	var urls []*httpURL
+	for _, u := range c.URLs {
+		h, err := newHTTPURL(u)
+		if err != nil {
+			return failing(err.Error())
+		}
+		urls = append(urls, h)
+	}
+	p := &httpProbe{d: m.opts.Dialer, ep: ep, name: name, proto: proto, urls: urls,
+		timeout: c.ConnectTimeout.Std(), check: "HTTP_CHECK"}
+	if ssl {
+		p.check = "SSL_CHECK"
+		p.tls = m.opts.TLS
+		if p.tls == nil {
+			p.tls = &tls.Config{InsecureSkipVerify: true}
+		}
+		p.tls = p.tls.Clone()
+		if c.EnableSNI {
+			p.sni = c.SNIName
+			if p.sni == "" {
+				p.sni = "-" // the url's virtualhost
+			}
+		}
+	}
+	return p
+}
+
+type httpProbe struct {
+	d       Dialer
+	ep      endpoints
+	name    string
+	check   string
+	proto   Protocol
+	urls    []*httpURL
+	timeout time.Duration
+	tls     *tls.Config
+	sni     string // "": none; "-": the url's virtualhost
+}
+
+// Probe checks every url in order; the first failure ends the check.
+func (p *httpProbe) Probe(ctx context.Context) Result {
+	for _, u := range p.urls {
+		if r := p.url(ctx, u); !r.OK {
+			return r
+		}
+	}
+	return Result{OK: true}
+}
+
+func (p *httpProbe) fail(msg, reason string) Result {
+	return Result{Reason: reason, Log: msg + " server " + p.name + "."}
+}
+
+// url fetches one url and judges the answer.
+func (p *httpProbe) url(ctx context.Context, u *httpURL) Result {
+	conn, err := p.ep.dial(ctx, p.d, "tcp")
+	if err != nil {
+		he := ConnectError(err, ConnectFailed)
+		return p.fail(he.Message(), Reason(err))
+	}
+	req := &HTTPRequest{Path: u.path, Protocol: p.proto, VirtualHost: u.vhost, Server: p.ep.dst, Timeout: p.timeout}
+	if p.tls != nil {
+		req.TLS = p.tls
+		if p.sni != "" {
+			req.TLS = p.tls.Clone()
+			req.TLS.ServerName = p.sni
+			if p.sni == "-" {
+				req.TLS.ServerName = u.vhost
+			}
+		}
+	}
+	var body []byte
+	if u.re != nil {
+		limit := maxRegexBody
+		if u.maxOff > 0 {
+			limit = u.maxOff
+		}
+		req.Trace = &HTTPTrace{Body: func(part []byte, _ bool) {
+			body = append(body, part[:min(len(part), max(limit-len(body), 0))]...)
+		}}
+	}
+	res, err := Get(ctx, conn, req)
+	if err != nil {
+		return p.getError(err)
+	}
+	switch {
+	case !u.codes.Accepts(res.StatusCode):
+		return p.fail("HTTP status code error to", fmt.Sprintf("status %d", res.StatusCode))
+	case u.hasMD5 && res.Digest != u.digest:
+		return p.fail("MD5 digest error to", "digest mismatch")
+	case u.re != nil && matchFrom(u.re, body, u.minOff) == u.noMatch:
+		return Result{Reason: "regex mismatch", Log: "Regex match failed server " + p.name + "."}
+	}
+	return Result{OK: true}
+}
+
+// matchFrom says whether re matches body at or after offset min.
+func matchFrom(re *regexp.Regexp, body []byte, minOff int) bool {
+	if minOff >= len(body) {
+		return minOff == 0 && re.Match(body)
+	}
+	return re.Match(body[minOff:])
+}
+
+// getError turns Get's error into a result with keepalived's message.
+func (p *httpProbe) getError(err error) Result {
+	var he *HTTPError
+	if !errors.As(err, &he) {
+		return p.fail("Read error with", Reason(err))
+	}
+	msg := he.Message()
+	reason := Reason(he.Err)
+	switch {
+	case he.Step == StepNoData:
+		return Result{Reason: "no data", Log: "Read, no data received from  server " + p.name + "."}
+	case he.Step == StepHandshake && !he.Timeout:
+		reason = "tls: " + strings.TrimPrefix(Reason(he.Err), "tls: ")
+	}
+	return p.fail(msg, reason)
+}

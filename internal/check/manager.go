@@ -1,0 +1,251 @@
+package check
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/keepalived-go/keepalived/internal/config"
+)
+
+// Dialer opens the checkers' connections: network is "tcp" or "udp"; src
+// (zero: any) is bindto/bind_port, iface is bind_if, fwmark is SO_MARK.
+// ctx ends at connect_timeout. sys/netdial implements it for the daemon.
+type Dialer interface {
+	Dial(ctx context.Context, network string, src, dst netip.AddrPort, iface string, fwmark uint32) (net.Conn, error)
+}
+
+// Pinger sends one ICMP or ICMPv6 echo request to dst and waits for its
+// reply until ctx ends (PING_CHECK). sys/ping implements it.
+type Pinger interface {
+	Ping(ctx context.Context, src, dst netip.Addr, iface string, fwmark uint32) error
+}
+
+// RunFunc runs a MISC_CHECK script (argv, as user and group; "" for the
+// daemon's) until it exits or ctx ends (misc_timeout), then kills its
+// process group. It returns the exit status, or the signal with
+// signaled set; err is set when the script could not run or timed out
+// (with ctx.Err() then).
+type RunFunc func(ctx context.Context, argv []string, user, group string) (status int, signaled bool, err error)
+
+// Options are what a Manager needs from the daemon.
+type Options struct {
+	Dialer Dialer  // nil: StdDialer (no fwmark, no bind_if)
+	Pinger Pinger  // nil: PING_CHECKs fail with "no pinger"
+	Run    RunFunc // nil: MISC_CHECKs fail with "no script runner"
+	// TLS is SSL_GET's client configuration (see TLSConfig); nil: no
+	// certificate verification, as keepalived without an SSL block.
+	TLS *tls.Config
+	// OnEvent receives every event, in order for each real server. It is
+	// called with the server's lock held: it must not block for long.
+	OnEvent func(Event)
+	Logger  *slog.Logger // nil: slog.Default()
+	// Rand returns a number in [0, n) for warmup offsets; nil:
+	// math/rand/v2.
+	Rand func(n int64) int64
+}
+
+// Manager runs the checkers of every real server of a configuration.
+type Manager struct {
+	opts    Options
+	log     *slog.Logger
+	servers []*server
+	byFile  map[string][]*fileCheck
+	initNot bool
+}
+
+// New builds the checkers of cfg's virtual servers. Nothing runs until
+// Run.
+func New(cfg *config.Config, opts Options) *Manager {
+	if opts.Dialer == nil {
+		opts.Dialer = StdDialer{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Int64N
+	}
+	if opts.OnEvent == nil {
+		opts.OnEvent = func(Event) {}
+	}
+	m := &Manager{opts: opts, log: opts.Logger, byFile: map[string][]*fileCheck{},
+		initNot: cfg.Global.RSInitNotifies}
+	logAll := cfg.Global.CheckerLogAllFailures
+	for _, vs := range cfg.VirtualServers {
+		for _, rs := range vs.RealServers {
+			m.servers = append(m.servers, m.build(cfg, vs, rs, logAll))
+		}
+	}
+	return m
+}
+
+// build makes a real server's state and checkers.
+func (m *Manager) build(cfg *config.Config, vs *config.VirtualServer, rs *config.RealServer, logAll bool) *server {
+	s := &server{
+		key:       Key{VS: vs.Service, RS: rs.Addr},
+		name:      Trio(rs.Addr.Addr, vs.Protocol, rs.Addr.Port),
+		vsName:    VSName(vs),
+		baseW:     int64(rs.Weight),
+		weight:    int64(rs.Weight),
+		smtpAlert: rs.SMTPAlert,
+	}
+	b := builder{m: m, vs: vs, rs: s, logAll: logAll}
+	for _, c := range rs.TCPCheck {
+		b.add("TCP_CHECK", c.CheckConn, c.CheckParams, styleTCP, m.tcpProber(vs, c.CheckConn))
+	}
+	for _, c := range rs.HTTPGet {
+		b.add("HTTP_GET", c.CheckConn, c.CheckParams, styleHTTP, m.httpProber(vs, c, false)).params.FastRecovery = c.FastRecovery
+	}
+	for _, c := range rs.SSLGet {
+		b.add("SSL_GET", c.CheckConn, c.CheckParams, styleHTTP, m.httpProber(vs, c, true)).params.FastRecovery = c.FastRecovery
+	}
+	for _, c := range rs.SMTPCheck {
+		b.add("SMTP_CHECK", c.CheckConn, c.CheckParams, styleRetryFirst, m.smtpProber(vs, c))
+	}
+	for _, c := range rs.DNSCheck {
+		b.add("DNS_CHECK", c.CheckConn, c.CheckParams, styleRetryFirst, m.dnsProber(c))
+	}
+	for _, c := range rs.UDPCheck {
+		b.add("UDP_CHECK", c.CheckConn, c.CheckParams, styleTCP, m.udpProber(vs, c))
+	}
+	for _, c := range rs.PingCheck {
+		b.add("PING_CHECK", c.CheckConn, c.CheckParams, styleTCP, m.pingProber(vs, c))
+	}
+	for _, c := range rs.MiscCheck {
+		b.addMisc(c, rs)
+	}
+	for _, f := range rs.FileCheck {
+		fc := newFileCheck(cfg, f, s)
+		s.files = append(s.files, fc)
+		m.byFile[f.TrackFile] = append(m.byFile[f.TrackFile], fc)
+	}
+	return s
+}
+
+// builder adds the checkers of one real server.
+type builder struct {
+	m      *Manager
+	vs     *config.VirtualServer
+	rs     *server
+	logAll bool
+}
+
+func (b *builder) add(kind string, conn config.CheckConn, p config.CheckParams, st style, pr Prober) *checker {
+	params := paramsOf(p)
+	c := &checker{
+		kind:    kind,
+		name:    Trio(conn.ConnectIP, b.vs.Protocol, conn.ConnectPort),
+		params:  params,
+		timeout: conn.ConnectTimeout.Std(),
+		probe:   pr,
+		rs:      b.rs,
+		m:       newMachine(params, st),
+		logAll:  b.logAll || p.LogAllFailures,
+	}
+	if kind == "PING_CHECK" {
+		c.name = Trio(conn.ConnectIP, b.vs.Protocol, b.rs.key.RS.Port)
+	}
+	b.rs.checkers = append(b.rs.checkers, c)
+	return c
+}
+
+func (b *builder) addMisc(mc *config.MiscCheck, rs *config.RealServer) {
+	params := paramsOf(mc.CheckParams)
+	c := &checker{
+		kind:    "MISC_CHECK",
+		name:    b.rs.name,
+		params:  params,
+		timeout: mc.Timeout.Std(),
+		probe:   b.m.miscProber(mc),
+		rs:      b.rs,
+		m:       newMachine(params, styleRetryFirst),
+		logAll:  b.logAll || mc.LogAllFailures,
+		dynamic: mc.Dynamic,
+		lastRC:  -1,
+	}
+	if mc.Path != nil && len(mc.Path.Args) > 0 {
+		c.script = mc.Path.Args[0]
+	}
+	_ = rs
+	b.rs.checkers = append(b.rs.checkers, c)
+}
+
+func paramsOf(p config.CheckParams) Params {
+	return Params{
+		Retry:            p.Retry,
+		DelayBeforeRetry: p.DelayBeforeRetry.Std(),
+		DelayLoop:        p.DelayLoop.Std(),
+		Warmup:           p.Warmup.Std(),
+		Alpha:            p.Alpha,
+		LogAllFailures:   p.LogAllFailures,
+	}
+}
+
+// Run reports each real server's starting state, then runs every checker
+// until ctx ends: one goroutine per checker, each waiting a random
+// warmup offset first. It returns nil once they have all stopped.
+func (m *Manager) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, s := range m.servers {
+		s.mu.Lock()
+		m.opts.OnEvent(s.init(m.initNot))
+		s.mu.Unlock()
+		for _, c := range s.checkers {
+			wg.Go(func() { m.loop(ctx, c) })
+		}
+	}
+	wg.Wait()
+	return nil
+}
+
+// loop runs one checker: warmup, then check, judge and wait.
+func (m *Manager) loop(ctx context.Context, c *checker) {
+	delay := time.Duration(0)
+	if c.params.Warmup > 0 {
+		delay = time.Duration(m.opts.Rand(int64(c.params.Warmup)))
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		res := m.probeOnce(ctx, c)
+		if ctx.Err() != nil {
+			return
+		}
+		t.Reset(m.judge(c, res))
+	}
+}
+
+// probeOnce runs one check bounded by the checker's timeout.
+func (m *Manager) probeOnce(ctx context.Context, c *checker) Result {
+	pctx, cancel := ctx, context.CancelFunc(func() {})
+	if c.timeout > 0 {
+		pctx, cancel = context.WithTimeout(ctx, c.timeout)
+	}
+	defer cancel()
+	return c.probe.Probe(pctx)
+}
+
+// judge applies a result under the server's lock, logs and reports.
+func (m *Manager) judge(c *checker, res Result) time.Duration {
+	c.rs.mu.Lock()
+	defer c.rs.mu.Unlock()
+	out := c.judge(res)
+	for _, l := range out.lines {
+		m.log.Info(l, "checker", c.kind, "server", c.name, "vs", c.rs.vsName)
+	}
+	for _, ev := range out.events {
+		m.opts.OnEvent(ev)
+	}
+	return out.delay
+}
