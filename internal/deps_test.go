@@ -50,12 +50,9 @@ var allowed = map[string][]string{
 	"internal/sys/nft":      {"internal/lvs"},
 	"internal/sys/exec":     {"internal/notify", "internal/track", "internal/check"},
 	"internal/sys/netdial":  {},
-<<<<<<< HEAD
 	"internal/sys/proc":     {},
 	"internal/sys/lab":      {},
-=======
 	"internal/sys/ping":     {"internal/check"},
->>>>>>> main
 
 	"internal/testutil/netnstest": {},
 }
@@ -65,11 +62,7 @@ var belowDaemon = []string{
 	"internal/config", "internal/config/syntax", "internal/vrrp", "internal/vrrp/packet",
 	"internal/track", "internal/check", "internal/lvs", "internal/notify", "internal/control",
 	"internal/sys/netlink", "internal/sys/vrrpsock", "internal/sys/ipvs", "internal/sys/nft",
-<<<<<<< HEAD
-	"internal/sys/exec", "internal/sys/netdial", "internal/sys/proc", "internal/sys/lab",
-=======
-	"internal/sys/exec", "internal/sys/netdial", "internal/sys/ping",
->>>>>>> main
+	"internal/sys/exec", "internal/sys/netdial", "internal/sys/proc", "internal/sys/lab", "internal/sys/ping",
 }
 
 // osImports touch the operating system directly (netlink, nftables, IPVS,
