@@ -3,8 +3,18 @@ module github.com/keepalived-go/keepalived
 go 1.26.8
 
 require (
+	github.com/cloudflare/ipvs v0.12.0
+	github.com/google/go-cmp v0.7.0
+	github.com/mdlayher/genetlink v1.3.2
+	github.com/mdlayher/netlink v1.8.0
 	github.com/spf13/pflag v1.1.0
 	github.com/vishvananda/netns v0.0.5
+)
+
+require (
+	github.com/mdlayher/socket v0.5.1 // indirect
+	golang.org/x/net v0.59.0 // indirect
+	golang.org/x/sync v0.23.0 // indirect
 )
 
 require (
