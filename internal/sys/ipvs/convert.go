@@ -263,6 +263,10 @@ func toDest(d lvs.Destination) (ipvs.Destination, error) {
 	if d.Weight < 0 || d.Weight > math.MaxInt32 {
 		return ipvs.Destination{}, fmt.Errorf("weight %d out of range 0-%d", d.Weight, math.MaxInt32)
 	}
+	if d.LowerThreshold > d.UpperThreshold {
+		// The kernel refuses it (ERANGE), even with no upper threshold.
+		return ipvs.Destination{}, fmt.Errorf("lower threshold %d above upper threshold %d", d.LowerThreshold, d.UpperThreshold)
+	}
 	out := ipvs.Destination{
 		Address:        addr.WithZone(""),
 		Port:           d.Key.Port,

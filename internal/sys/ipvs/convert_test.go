@@ -227,6 +227,7 @@ func TestToDestErrors(t *testing.T) {
 		{"huge weight", lvs.Destination{Key: lvs.DestKey{Addr: rs4}, Weight: 1 << 31}, "out of range"},
 		{"tunnel type", lvs.Destination{Key: lvs.DestKey{Addr: rs4}, Method: lvs.TUN, Tunnel: lvs.Tunnel{Type: "vxlan"}}, `unknown tunnel type "vxlan"`},
 		{"tunnel flags", lvs.Destination{Key: lvs.DestKey{Addr: rs4}, Method: lvs.TUN, Tunnel: lvs.Tunnel{Flags: "crc"}}, `unknown tunnel checksum option "crc"`},
+		{"thresholds crossed", lvs.Destination{Key: lvs.DestKey{Addr: rs4}, LowerThreshold: 5}, "lower threshold 5 above upper threshold 0"},
 		{"gue without port", lvs.Destination{Key: lvs.DestKey{Addr: rs4}, Method: lvs.TUN, Tunnel: lvs.Tunnel{Type: "gue"}}, "gue tunnel needs a port"},
 	}
 	for _, tt := range tests {
