@@ -65,7 +65,17 @@ func checkAgainstIPVSADM(t *testing.T, d *Dataplane, m *model) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []listKind{listPlain, listStats, listRate, listThreshold, listPersist, listTunInfo} {
+	compareListings(t, st, listPlain, listStats, listRate, listThreshold, listPersist, listTunInfo)
+	if diff := cmp.Diff(m.states(), configOnly(st), cmpOpts); diff != "" {
+		t.Errorf("State differs from what was applied (-applied +State):\n%s", diff)
+	}
+}
+
+// compareListings checks that ipvsadm -Ln --exact with each kind of
+// listing shows what st holds.
+func compareListings(t *testing.T, st []lvs.ServiceState, kinds ...listKind) {
+	t.Helper()
+	for _, kind := range kinds {
 		args := []string{"-L", "-n", "--exact"}
 		if kind != listPlain {
 			args = append(args, string(kind))
@@ -74,9 +84,6 @@ func checkAgainstIPVSADM(t *testing.T, d *Dataplane, m *model) {
 		if diff := cmp.Diff(want, renderList(st, kind)); diff != "" {
 			t.Errorf("ipvsadm %s and State differ (-ipvsadm +State):\n%s", strings.Join(args, " "), diff)
 		}
-	}
-	if diff := cmp.Diff(m.states(), configOnly(st), cmpOpts); diff != "" {
-		t.Errorf("State differs from what was applied (-applied +State):\n%s", diff)
 	}
 }
 
