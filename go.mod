@@ -3,6 +3,10 @@ module github.com/keepalived-go/keepalived
 go 1.26.8
 
 require (
+	github.com/cloudflare/ipvs v0.12.0
+	github.com/google/go-cmp v0.7.0
+	github.com/mdlayher/genetlink v1.3.2
+	github.com/mdlayher/netlink v1.8.0
 	github.com/miekg/dns v1.1.73
 	github.com/prometheus-community/pro-bing v0.9.1
 	github.com/spf13/pflag v1.1.0
@@ -10,7 +14,6 @@ require (
 )
 
 require (
-	github.com/google/go-cmp v0.7.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/vishvananda/netlink v1.3.1
 )
@@ -31,6 +34,8 @@ require (
 	golang.org/x/net v0.59.0 // indirect
 	golang.org/x/sync v0.23.0 // indirect
 )
+
+require github.com/mdlayher/socket v0.5.1 // indirect
 
 require (
 	github.com/rogpeppe/go-internal v1.16.0
