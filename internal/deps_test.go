@@ -44,8 +44,9 @@ var allowed = map[string][]string{
 
 	// Adapters import the package declaring the interface they implement.
 	// sys/netlink takes config types (IPAddress, IPRoute, IPRule) through vrrp.Addrs.
-	"internal/sys/netlink":  {"internal/vrrp", "internal/track", "internal/config"},
-	"internal/sys/vrrpsock": {"internal/vrrp"},
+	"internal/sys/netlink": {"internal/vrrp", "internal/track", "internal/config"},
+	// sys/vrrpsock builds and parses IPv4 headers with vrrp/packet.
+	"internal/sys/vrrpsock": {"internal/vrrp", "internal/vrrp/packet"},
 	"internal/sys/ipvs":     {"internal/lvs"},
 	"internal/sys/nft":      {"internal/lvs"},
 	"internal/sys/exec":     {"internal/notify", "internal/track", "internal/check"},
