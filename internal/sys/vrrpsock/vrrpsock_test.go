@@ -3,9 +3,9 @@ package vrrpsock
 import (
 	"errors"
 	"fmt"
-	"os"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
