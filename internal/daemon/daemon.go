@@ -103,6 +103,9 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Signals are caught from here on: a SIGTERM during start-up is a
+	// clean stop, not a kill.
+	sigs := proc.Notify(ctx)
 	ctl := &controller{o: o, started: time.Now(), reloaded: time.Now(), reloadReq: make(chan chan error)}
 	var roles []role
 	if o.VRRP {
@@ -147,7 +150,6 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 		}
 	}()
 	log.Info("Startup complete")
-	sigs := proc.Notify(ctx)
 loop:
 	for {
 		select {
