@@ -3,11 +3,15 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/keepalived-go/keepalived/internal/config"
 	"github.com/keepalived-go/keepalived/internal/control"
+	"github.com/keepalived-go/keepalived/internal/sys/proc"
 	"github.com/keepalived-go/keepalived/internal/vrrp"
 )
 
@@ -20,6 +24,7 @@ type controller struct {
 
 	mu       sync.Mutex
 	reloaded time.Time
+	cfg      *config.Config
 	// reloadReq asks the main loop to reload; the answer comes back on
 	// the channel it carries.
 	reloadReq chan chan error
@@ -53,6 +58,40 @@ func instanceDTO(in vrrp.InstanceStatus) control.Instance {
 		Name: in.Name, VRID: in.VRID, Interface: in.Interface, State: in.State,
 		Priority: in.Priority, BasePriority: in.BasePriority, Source: in.Source, Master: in.Master,
 		VIPs: in.VIPs, Since: in.Since, RxAdverts: in.RxAdverts, TxAdverts: in.TxAdverts, Drops: in.Drops,
+	}
+}
+
+// dumpFor writes the dump a signal asks for: keepalived.data (USR1),
+// keepalived.stats (USR2, and STATS_CLEAR), keepalived.json (SIGRTMIN+2),
+// at the paths global_defs may override.
+func (c *controller) dumpFor(ctx context.Context, s proc.Signal) {
+	c.mu.Lock()
+	g := &c.cfg.Global
+	c.mu.Unlock()
+	var list []vrrp.InstanceStatus
+	if c.vrrp != nil {
+		list = c.vrrp.Status(ctx)
+	}
+	var path string
+	var err error
+	switch s {
+	case proc.Data:
+		path = orDefault(g.StateDumpFile, defaultDataFile)
+		err = dump(path, func(w io.Writer) { writeData(w, list) })
+	case proc.Stats, proc.StatsClear:
+		path = orDefault(g.StatsDumpFile, defaultStatsFile)
+		err = dump(path, func(w io.Writer) { writeStats(w, list) })
+	case proc.JSON:
+		path = orDefault(g.JSONDumpFile, defaultJSONFile)
+		var b []byte
+		if b, err = jsonDump(list, g.JSONVersion); err == nil {
+			err = writeFileAtomic(path, b)
+		}
+	default:
+		return
+	}
+	if err != nil {
+		c.o.Log.Error(fmt.Sprintf("Can't open %s (%v)", path, err))
 	}
 }
 

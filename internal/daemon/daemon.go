@@ -106,7 +106,7 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 	// Signals are caught from here on: a SIGTERM during start-up is a
 	// clean stop, not a kill.
 	sigs := proc.Notify(ctx)
-	ctl := &controller{o: o, started: time.Now(), reloaded: time.Now(), reloadReq: make(chan chan error)}
+	ctl := &controller{o: o, cfg: c, started: time.Now(), reloaded: time.Now(), reloadReq: make(chan chan error)}
 	var roles []role
 	if o.VRRP {
 		r, err := newVRRPRole(c, o)
@@ -164,7 +164,7 @@ loop:
 			case proc.Reload:
 				_ = reload(ctx, log, o, roles, ctl)
 			default:
-				log.Info(fmt.Sprintf("Signal %s not handled yet by keepalived-go", s))
+				ctl.dumpFor(ctx, s)
 			}
 		}
 	}
@@ -201,6 +201,7 @@ func reload(ctx context.Context, log *slog.Logger, o Options, roles []role, ctl 
 	}
 	ctl.mu.Lock()
 	ctl.reloaded = time.Now()
+	ctl.cfg = c
 	ctl.mu.Unlock()
 	log.Info("Reload complete")
 	return nil

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -231,4 +233,49 @@ func TestTrackScriptAndNotify(t *testing.T) {
 	// Maintenance over: a preempts again.
 	removeFile(t, a.dir+"/down")
 	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+}
+
+// TestSignalDumps: SIGUSR1, SIGUSR2 and SIGRTMIN+2 write keepalived's
+// data, stats and JSON files where global_defs puts them.
+func TestSignalDumps(t *testing.T) {
+	l := newLab(t)
+	a := l.node("a", "192.0.2.1", "")
+	conf := fmt.Sprintf(`global_defs {
+    state_dump_file %[1]s/k.data
+    stats_dump_file %[1]s/k.stats
+    json_dump_file %[1]s/k.json
+}
+`, a.dir) + fmt.Sprintf(confV2PASS, "a", "MASTER", 150)
+	a.start(ourBinary(t), conf)
+	waitFor(t, 10*time.Second, "a to become master", func() bool { return a.hasAddr("192.0.2.100") })
+	for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.Signal(36)} {
+		if err := a.cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 5*time.Second, "the three dump files", func() bool {
+		return fileContains(a.dir+"/k.data", "VRRP Instance = VI_1") &&
+			fileContains(a.dir+"/k.stats", "Became master: 1") &&
+			fileContains(a.dir+"/k.json", `"iname":"VI_1"`)
+	})
+	var js []struct {
+		Data struct {
+			IName string `json:"iname"`
+			State int    `json:"state"`
+			VRID  int    `json:"vrid"`
+		} `json:"data"`
+		Stats struct {
+			AdvertSent int `json:"advert_sent"`
+		} `json:"stats"`
+	}
+	if err := json.Unmarshal([]byte(readFile(a.dir+"/k.json")), &js); err != nil {
+		t.Fatal(err)
+	}
+	if len(js) != 1 || js[0].Data.State != 2 || js[0].Data.VRID != 51 || js[0].Stats.AdvertSent == 0 {
+		t.Fatalf("keepalived.json = %+v", js)
+	}
+	// The daemon is still running and still master.
+	if !a.hasAddr("192.0.2.100") {
+		t.Fatal("a lost its VIP after the dump signals")
+	}
 }

@@ -35,8 +35,7 @@ type member struct {
 	state          State
 	garp           garpSchedule
 	drops          map[packet.DropReason]uint64
-	rxAdverts      uint64
-	txAdverts      uint64
+	stats          Stats
 	lastTransition time.Time
 }
 
@@ -158,6 +157,11 @@ func (r *Router) exec(now time.Time, m *member, acts []Action) {
 			}
 			prev := m.state
 			m.state = a.State
+			if a.State == StateMaster {
+				m.stats.BecomeMaster++
+			} else if prev == StateMaster {
+				m.stats.ReleaseMaster++
+			}
 			defer r.synced(now, m, prev, a.State)
 		case NotifyMasterRxLowerPri:
 			if r.deps.Notify != nil {
@@ -207,7 +211,10 @@ func (r *Router) sendAdvert(m *member, prio int) {
 			r.log.Error(fmt.Sprintf("(%s) cannot send advert to %s: %v", m.cfg.Name, dst, err), "instance", m.cfg.Name)
 			continue
 		}
-		m.txAdverts++
+		m.stats.AdvertSent++
+		if prio == 0 {
+			m.stats.PriZeroSent++
+		}
 	}
 }
 

@@ -36,13 +36,17 @@ func (r *Router) receive(now time.Time, p rxPacket) {
 	adv, reason, msg := r.check(m, p)
 	if reason != packet.DropNone {
 		m.drops[reason]++
+		m.stats.countDrop(reason)
 		if msg != "" {
 			m.in.logOnce("drop:"+reason.String(), "%s", msg)
 			r.exec(now, m, m.in.flush())
 		}
 		return
 	}
-	m.rxAdverts++
+	m.stats.AdvertRcvd++
+	if adv.Priority == 0 {
+		m.stats.PriZeroRcvd++
+	}
 	r.exec(now, m, m.in.AdvertReceived(now, adv))
 }
 
@@ -113,10 +117,12 @@ func (r *Router) check(m *member, p rxPacket) (Advert, packet.DropReason, string
 		// Since keepalived 2.3.3 (RFC 9568) a different address list is
 		// only reported; the advert is accepted.
 		if len(a.Addrs) != len(m.vips) {
+			m.stats.AddrListErr++
 			m.in.logOnce("addrcount", "expected %d VIPs but received %d", len(m.vips), len(a.Addrs))
 		} else {
 			for _, ip := range m.vips {
 				if !slices.Contains(a.Addrs, ip) {
+					m.stats.AddrListErr++
 					m.in.logOnce("addrmissing", "ip address associated with VRID %d not present in MASTER advert: %s", c.VRID, ip)
 					break
 				}

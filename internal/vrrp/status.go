@@ -2,6 +2,8 @@ package vrrp
 
 import (
 	"context"
+
+	"github.com/keepalived-go/keepalived/internal/config"
 	"net/netip"
 	"time"
 )
@@ -27,6 +29,10 @@ type InstanceStatus struct {
 	TxAdverts uint64     `json:"tx_adverts"`
 	// Drops counts the adverts ignored, by reason.
 	Drops map[string]uint64 `json:"drops,omitempty"`
+	// Stats are keepalived's counters; the rest of the configuration
+	// comes with the instance.
+	Stats  Stats                `json:"stats"`
+	Config *config.VRRPInstance `json:"-"`
 }
 
 // Status returns a snapshot of every instance, in configuration order; nil
@@ -58,8 +64,10 @@ func (r *Router) status() []InstanceStatus {
 			Source:       m.src,
 			Master:       m.in.Master(),
 			Since:        m.lastTransition,
-			RxAdverts:    m.rxAdverts,
-			TxAdverts:    m.txAdverts,
+			RxAdverts:    m.stats.AdvertRcvd,
+			TxAdverts:    m.stats.AdvertSent,
+			Stats:        m.stats,
+			Config:       m.cfg,
 		}
 		if m.in.State() == StateMaster {
 			s.Master = m.src
