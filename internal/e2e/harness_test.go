@@ -66,6 +66,8 @@ type node struct {
 	dir  string
 	cmd  *exec.Cmd
 	out  *syncBuffer
+	// parentMode runs the daemon without -P: a parent and its children.
+	parentMode bool
 }
 
 // lab is a LAN of directors.
@@ -114,6 +116,9 @@ func (n *node) start(bin, conf string, extra ...string) {
 		"-r", filepath.Join(n.dir, "vrrp.pid"),
 		"-c", filepath.Join(n.dir, "checkers.pid")}
 	args = append(args, extra...)
+	if n.parentMode {
+		args = args[1:] // no -P: keepalived's parent with its children
+	}
 	n.cmd = n.ns.Command(append([]string{bin}, args...)...)
 	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
