@@ -60,6 +60,7 @@ func (r *kaRun) daemon() int {
 		CommandLine:     quoteArgs(os.Args),
 		ConfigFile:      r.flags.confFile,
 		Child:           child,
+		MetricsListen:   os.Getenv("KEEPALIVED_GO_METRICS_LISTEN"),
 	}
 	if err := daemon.Run(context.Background(), cfg, opts); err != nil {
 		log.Error(err.Error())

@@ -43,6 +43,9 @@ type Options struct {
 	// Child is set in a role process the parent started: it writes its
 	// role's pid file only and serves its control socket beside it.
 	Child bool
+	// MetricsListen, when set, serves Prometheus metrics on /metrics at
+	// this address (from KEEPALIVED_GO_METRICS_LISTEN; not in children).
+	MetricsListen string
 }
 
 // Default pid files (keepalived's, without use_pid_dir).
@@ -158,6 +161,7 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 			log.Error(err.Error())
 		}
 	}()
+	serveMetrics(ctx, o, ctl.Status)
 	log.Info("Startup complete")
 loop:
 	for {
@@ -214,6 +218,19 @@ func reload(ctx context.Context, log *slog.Logger, o Options, roles []role, ctl 
 	ctl.mu.Unlock()
 	log.Info("Reload complete")
 	return nil
+}
+
+// serveMetrics starts the Prometheus endpoint when asked for.
+func serveMetrics(ctx context.Context, o Options, status func(context.Context) control.Status) {
+	if o.MetricsListen == "" || o.Child {
+		return
+	}
+	go func() {
+		if err := control.ServeMetrics(ctx, o.MetricsListen, status); err != nil {
+			o.Log.Error(err.Error())
+		}
+	}()
+	o.Log.Info("Serving Prometheus metrics on http://" + o.MetricsListen + "/metrics")
 }
 
 // Detached says whether this process is the background copy Daemonize

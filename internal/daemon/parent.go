@@ -80,6 +80,7 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 			log.Error(err.Error())
 		}
 	}()
+	serveMetrics(cctx, o, pc.Status)
 	log.Info("Startup complete")
 loop:
 	for {

@@ -68,6 +68,8 @@ type node struct {
 	out  *syncBuffer
 	// parentMode runs the daemon without -P: a parent and its children.
 	parentMode bool
+	// env is added to the daemon's environment.
+	env []string
 }
 
 // lab is a LAN of directors.
@@ -121,6 +123,7 @@ func (n *node) start(bin, conf string, extra ...string) {
 	}
 	n.cmd = n.ns.Command(append([]string{bin}, args...)...)
 	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
+	n.cmd.Env = append(os.Environ(), n.env...)
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := n.cmd.Start(); err != nil {
 		n.t.Fatal(err)
