@@ -34,6 +34,13 @@ func (r *kaRun) daemon() int {
 		}
 		return 0
 	}
+	child := false
+	switch os.Getenv(daemon.RoleEnv) {
+	case "vrrp":
+		r.flags.vrrpOnly, r.flags.checkOnly, child = true, false, true
+	case "check":
+		r.flags.vrrpOnly, r.flags.checkOnly, child = false, true, true
+	}
 	log, err := r.logger()
 	if err != nil {
 		fmt.Fprintf(r.stderr, "keepalived: %v\n", err)
@@ -52,6 +59,8 @@ func (r *kaRun) daemon() int {
 		LogDetail:       r.flags.logDetail > 0,
 		CommandLine:     quoteArgs(os.Args),
 		ConfigFile:      r.flags.confFile,
+		Child:           child,
+		MetricsListen:   os.Getenv("KEEPALIVED_GO_METRICS_LISTEN"),
 	}
 	if err := daemon.Run(context.Background(), cfg, opts); err != nil {
 		log.Error(err.Error())

@@ -40,6 +40,12 @@ type Options struct {
 	CommandLine string
 	// ConfigFile is the main configuration file, for the start message.
 	ConfigFile string
+	// Child is set in a role process the parent started: it writes its
+	// role's pid file only and serves its control socket beside it.
+	Child bool
+	// MetricsListen, when set, serves Prometheus metrics on /metrics at
+	// this address (from KEEPALIVED_GO_METRICS_LISTEN; not in children).
+	MetricsListen string
 }
 
 // Default pid files (keepalived's, without use_pid_dir).
@@ -68,14 +74,18 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 		o.Log = log
 	}
 	if !o.VRRP && !o.Check {
-		o.VRRP, o.Check = true, true
+		// keepalived's usual layout: a parent supervising a VRRP child
+		// and a checker child.
+		return runParent(ctx, c, o)
 	}
-	log.Info("Starting " + Version)
-	if o.CommandLine != "" {
-		log.Info("Command line: " + o.CommandLine)
-	}
-	if o.ConfigFile != "" {
-		log.Info(fmt.Sprintf("Opening file '%s'.", o.ConfigFile))
+	if !o.Child {
+		log.Info("Starting " + Version)
+		if o.CommandLine != "" {
+			log.Info("Command line: " + o.CommandLine)
+		}
+		if o.ConfigFile != "" {
+			log.Info(fmt.Sprintf("Opening file '%s'.", o.ConfigFile))
+		}
 	}
 	var pids []*proc.PIDFile
 	defer func() {
@@ -86,7 +96,7 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 	for _, f := range []struct {
 		path, def string
 		on        bool
-	}{{o.PIDFile, DefaultPIDFile, true}, {o.VRRPPIDFile, DefaultVRRPPIDFile, o.VRRP}, {o.CheckersPIDFile, DefaultCheckersPIDFile, o.Check}} {
+	}{{o.PIDFile, DefaultPIDFile, !o.Child}, {o.VRRPPIDFile, DefaultVRRPPIDFile, o.VRRP}, {o.CheckersPIDFile, DefaultCheckersPIDFile, o.Check}} {
 		if !f.on {
 			continue
 		}
@@ -138,9 +148,11 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 			}
 		}()
 	}
-	pidFile := o.PIDFile
-	if pidFile == "" {
-		pidFile = DefaultPIDFile
+	pidFile := orDefault(o.PIDFile, DefaultPIDFile)
+	if o.Child && o.VRRP {
+		pidFile = orDefault(o.VRRPPIDFile, DefaultVRRPPIDFile)
+	} else if o.Child {
+		pidFile = orDefault(o.CheckersPIDFile, DefaultCheckersPIDFile)
 	}
 	wg.Add(1)
 	go func() {
@@ -149,6 +161,7 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 			log.Error(err.Error())
 		}
 	}()
+	serveMetrics(ctx, o, ctl.Status)
 	log.Info("Startup complete")
 loop:
 	for {
@@ -205,6 +218,19 @@ func reload(ctx context.Context, log *slog.Logger, o Options, roles []role, ctl 
 	ctl.mu.Unlock()
 	log.Info("Reload complete")
 	return nil
+}
+
+// serveMetrics starts the Prometheus endpoint when asked for.
+func serveMetrics(ctx context.Context, o Options, status func(context.Context) control.Status) {
+	if o.MetricsListen == "" || o.Child {
+		return
+	}
+	go func() {
+		if err := control.ServeMetrics(ctx, o.MetricsListen, status); err != nil {
+			o.Log.Error(err.Error())
+		}
+	}()
+	o.Log.Info("Serving Prometheus metrics on http://" + o.MetricsListen + "/metrics")
 }
 
 // Detached says whether this process is the background copy Daemonize

@@ -66,6 +66,10 @@ type node struct {
 	dir  string
 	cmd  *exec.Cmd
 	out  *syncBuffer
+	// parentMode runs the daemon without -P: a parent and its children.
+	parentMode bool
+	// env is added to the daemon's environment.
+	env []string
 }
 
 // lab is a LAN of directors.
@@ -114,8 +118,12 @@ func (n *node) start(bin, conf string, extra ...string) {
 		"-r", filepath.Join(n.dir, "vrrp.pid"),
 		"-c", filepath.Join(n.dir, "checkers.pid")}
 	args = append(args, extra...)
+	if n.parentMode {
+		args = args[1:] // no -P: keepalived's parent with its children
+	}
 	n.cmd = n.ns.Command(append([]string{bin}, args...)...)
 	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
+	n.cmd.Env = append(os.Environ(), n.env...)
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := n.cmd.Start(); err != nil {
 		n.t.Fatal(err)

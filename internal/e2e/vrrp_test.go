@@ -3,6 +3,9 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -235,9 +238,10 @@ func TestTrackScriptAndNotify(t *testing.T) {
 	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
 }
 
-// TestSignalDumps: SIGUSR1, SIGUSR2 and SIGRTMIN+2 write keepalived's
+// TestObservability: the Prometheus endpoint, keepalivedctl over the
+// control socket, and SIGUSR1, SIGUSR2 and SIGRTMIN+2 writing keepalived's
 // data, stats and JSON files where global_defs puts them.
-func TestSignalDumps(t *testing.T) {
+func TestObservability(t *testing.T) {
 	l := newLab(t)
 	a := l.node("a", "192.0.2.1", "")
 	conf := fmt.Sprintf(`global_defs {
@@ -246,8 +250,30 @@ func TestSignalDumps(t *testing.T) {
     json_dump_file %[1]s/k.json
 }
 `, a.dir) + fmt.Sprintf(confV2PASS, "a", "MASTER", 150)
+	a.env = []string{"KEEPALIVED_GO_METRICS_LISTEN=127.0.0.1:9650"}
 	a.start(ourBinary(t), conf)
 	waitFor(t, 10*time.Second, "a to become master", func() bool { return a.hasAddr("192.0.2.100") })
+
+	// Prometheus metrics, from inside a's namespace.
+	var metrics string
+	waitFor(t, 5*time.Second, "the metrics endpoint", func() bool {
+		out, err := a.ns.Command("curl", "-sf", "http://127.0.0.1:9650/metrics").Output()
+		metrics = string(out)
+		return err == nil
+	})
+	if !strings.Contains(metrics, `keepalived_vrrp_state{instance="VI_1",interface="eth0",vrid="51"} 2`) {
+		t.Errorf("metrics lack VI_1's MASTER state:\n%s", metrics)
+	}
+	// keepalivedctl status through the control socket.
+	ctl := filepath.Join(t.TempDir(), "keepalivedctl")
+	if out, err := exec.Command("go", "build", "-o", ctl, "../../cmd/keepalivedctl").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(ctl, "vrrp", "show", "--socket", a.dir+"/keepalived.ctl").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "VI_1      51    eth0       MASTER  150") {
+		t.Errorf("keepalivedctl vrrp show: %v\n%s", err, out)
+	}
+
 	for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.Signal(36)} {
 		if err := a.cmd.Process.Signal(sig); err != nil {
 			t.Fatal(err)

@@ -1,0 +1,235 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/keepalived-go/keepalived/internal/config"
+	"github.com/keepalived-go/keepalived/internal/control"
+	"github.com/keepalived-go/keepalived/internal/sys/proc"
+)
+
+// RoleEnv is the environment variable that makes a re-executed
+// keepalived a role child: "vrrp" or "check".
+const RoleEnv = "KEEPALIVED_GO_ROLE"
+
+// child is one supervised role process.
+type child struct {
+	role  string // "vrrp" or "check"
+	name  string // "VRRP" or "Healthcheck", as keepalived's messages
+	ident string // "Keepalived_vrrp", "Keepalived_healthcheckers"
+	pid   string // its pid file, whose .ctl is its control socket
+
+	mu  sync.Mutex
+	cur *proc.Child
+}
+
+func (c *child) current() *proc.Child {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cur
+}
+
+// runParent is keepalived's parent process: it starts a VRRP child and a
+// checker child (each this program again, with RoleEnv set), restarts a
+// child that dies with a growing delay (1 s, 2 s ... 60 s, back to 1 s
+// after a minute of health), forwards signals, answers the control socket
+// with what the children say, and on STOP stops them and waits.
+func runParent(ctx context.Context, c *config.Config, o Options) error {
+	log := o.Log
+	sigs := proc.Notify(ctx)
+	log.Info("Starting " + Version)
+	if o.CommandLine != "" {
+		log.Info("Command line: " + o.CommandLine)
+	}
+	if o.ConfigFile != "" {
+		log.Info(fmt.Sprintf("Opening file '%s'.", o.ConfigFile))
+	}
+	mainPID := orDefault(o.PIDFile, DefaultPIDFile)
+	pf, err := proc.WritePIDFile(mainPID)
+	if err != nil {
+		return err
+	}
+	defer pf.Remove()
+
+	var children []*child
+	if len(c.Instances) > 0 {
+		children = append(children, &child{role: "vrrp", name: "VRRP", ident: "Keepalived_vrrp", pid: orDefault(o.VRRPPIDFile, DefaultVRRPPIDFile)})
+	}
+	if len(c.VirtualServers) > 0 {
+		children = append(children, &child{role: "check", name: "Healthcheck", ident: "Keepalived_healthcheckers", pid: orDefault(o.CheckersPIDFile, DefaultCheckersPIDFile)})
+	}
+	sctx, stopChildren := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, ch := range children {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			supervise(sctx, log, ch)
+		}()
+	}
+	pc := &parentControl{o: o, started: time.Now(), children: children, reloadReq: make(chan chan error)}
+	cctx, stopControl := context.WithCancel(ctx)
+	go func() {
+		if err := control.Serve(cctx, control.SocketPath(mainPID), pc); err != nil {
+			log.Error(err.Error())
+		}
+	}()
+	serveMetrics(cctx, o, pc.Status)
+	log.Info("Startup complete")
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case answer := <-pc.reloadReq:
+			answer <- pc.reload()
+		case s := <-sigs:
+			switch s {
+			case proc.Stop:
+				break loop
+			case proc.Reload:
+				_ = pc.reload()
+			default:
+				pc.forward(s)
+			}
+		}
+	}
+	log.Info("Stopping")
+	stopControl()
+	stopChildren()
+	wg.Wait()
+	log.Info("Stopped " + Version)
+	return nil
+}
+
+// childStopWait is how long a stopping child may take before SIGKILL
+// (keepalived's child_wait_time default).
+const childStopWait = 5 * time.Second
+
+// supervise keeps one role child running until ctx ends.
+func supervise(ctx context.Context, log *slog.Logger, ch *child) {
+	delay := time.Second
+	for {
+		started := time.Now()
+		p, err := proc.StartChild([]string{RoleEnv + "=" + ch.role}, os.Stdout, os.Stderr)
+		if err != nil {
+			log.Error(fmt.Sprintf("Unable to start %s child process: %v", ch.name, err))
+		} else {
+			ch.mu.Lock()
+			ch.cur = p
+			ch.mu.Unlock()
+			log.Info(fmt.Sprintf("Starting %s child process, pid=%d", ch.name, p.Pid()))
+			select {
+			case <-ctx.Done():
+				_ = p.Signal(proc.Stop)
+				select {
+				case <-p.Done():
+				case <-time.After(childStopWait):
+					log.Error(fmt.Sprintf("%s child process(%d) did not stop in %v: killing it", ch.name, p.Pid(), childStopWait))
+					p.Kill()
+					<-p.Done()
+				}
+				return
+			case <-p.Done():
+			}
+			log.Error(fmt.Sprintf("%s child process(%d) died: Respawning", ch.name, p.Pid()))
+		}
+		if time.Since(started) > time.Minute {
+			delay = time.Second
+		}
+		if delay > time.Second {
+			log.Info(fmt.Sprintf("Restart of %s process delayed %d seconds to limit respawn rate", ch.name, int(delay/time.Second)))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Minute)
+	}
+}
+
+// parentControl answers the parent's control socket.
+type parentControl struct {
+	o         Options
+	started   time.Time
+	children  []*child
+	reloadReq chan chan error
+
+	mu       sync.Mutex
+	reloaded time.Time
+}
+
+// Status merges the children's answers.
+func (pc *parentControl) Status(ctx context.Context) control.Status {
+	pc.mu.Lock()
+	reloaded := pc.reloaded
+	pc.mu.Unlock()
+	st := control.Status{Version: Version, Now: time.Now(), PID: os.Getpid(), Started: pc.started, ConfigFile: pc.o.ConfigFile, Reloaded: reloaded}
+	for _, ch := range pc.children {
+		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		cs, err := control.Client{Path: control.SocketPath(ch.pid)}.Status(cctx)
+		cancel()
+		if err != nil {
+			continue
+		}
+		st.Instances = append(st.Instances, cs.Instances...)
+		st.VirtualServers = append(st.VirtualServers, cs.VirtualServers...)
+		if cs.Dataplane != "" {
+			st.Dataplane = cs.Dataplane
+		}
+	}
+	return st
+}
+
+// Reload asks the main loop to reload and waits for the verdict.
+func (pc *parentControl) Reload(ctx context.Context) error {
+	answer := make(chan error, 1)
+	select {
+	case pc.reloadReq <- answer:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-answer:
+		return err
+	case <-ctx.Done():
+		return errors.New("reload still running")
+	}
+}
+
+// reload validates the new configuration and, when it is good, makes
+// the children reload it; a bad one changes nothing.
+func (pc *parentControl) reload() error {
+	log := pc.o.Log
+	log.Info("Reloading ...")
+	if pc.o.Reload == nil {
+		return errors.New("reload is not possible: no configuration loader")
+	}
+	if _, ok := pc.o.Reload(); !ok {
+		err := errors.New("the new configuration has errors (see the log); the running configuration is kept")
+		log.Error("Reload failed: " + err.Error())
+		return err
+	}
+	pc.forward(proc.Reload)
+	pc.mu.Lock()
+	pc.reloaded = time.Now()
+	pc.mu.Unlock()
+	log.Info("Reload complete")
+	return nil
+}
+
+// forward passes a signal to every running child.
+func (pc *parentControl) forward(s proc.Signal) {
+	for _, ch := range pc.children {
+		if p := ch.current(); p != nil {
+			_ = p.Signal(s)
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package e2e
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func pidFrom(t *testing.T, path string) int {
+	t.Helper()
+	var pid int
+	waitFor(t, 10*time.Second, "pid file "+path, func() bool {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return false
+		}
+		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil && pid > 0
+	})
+	return pid
+}
+
+// TestParentAndChildren: without -P/-C the daemon is a parent with a VRRP
+// child. A child killed with SIGKILL is respawned and the VIP comes back;
+// a parent killed with SIGKILL takes its child down gracefully (the VIP
+// is released), as keepalived's children do.
+func TestParentAndChildren(t *testing.T) {
+	l := newLab(t)
+	a := l.node("a", "192.0.2.1", "")
+	a.parentMode = true
+	a.start(ourBinary(t), `global_defs {
+    router_id a
+}
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 51
+    priority 255
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+`)
+	waitFor(t, 10*time.Second, "the VIP", func() bool { return a.hasAddr("192.0.2.100") })
+	if !a.out.contains("Starting VRRP child process, pid=") {
+		t.Fatalf("the parent did not log its child")
+	}
+	child := pidFrom(t, a.dir+"/vrrp.pid")
+	if child == a.cmd.Process.Pid {
+		t.Fatal("vrrp.pid holds the parent's pid")
+	}
+	if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the respawn", func() bool {
+		return a.out.contains("VRRP child process(" + strconv.Itoa(child) + ") died: Respawning")
+	})
+	waitFor(t, 10*time.Second, "a new child", func() bool {
+		b, _ := os.ReadFile(a.dir + "/vrrp.pid")
+		p, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		return p > 0 && p != child
+	})
+	waitFor(t, 10*time.Second, "the VIP again", func() bool { return a.hasAddr("192.0.2.100") })
+
+	// The parent dies: the child stops gracefully and releases the VIP.
+	newChild := pidFrom(t, a.dir+"/vrrp.pid")
+	if err := syscall.Kill(a.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the child to stop and release the VIP", func() bool {
+		return !a.hasAddr("192.0.2.100") && syscall.Kill(newChild, 0) != nil
+	})
+}
