@@ -163,6 +163,9 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 	}()
 	serveMetrics(ctx, o, ctl.Status)
 	log.Info("Startup complete")
+	if !o.Child {
+		proc.SdNotify("READY=1")
+	}
 loop:
 	for {
 		select {
@@ -182,6 +185,9 @@ loop:
 		}
 	}
 	log.Info("Stopping")
+	if !o.Child {
+		proc.SdNotify("STOPPING=1")
+	}
 	cancel()
 	wg.Wait()
 	log.Info("Stopped " + Version)
@@ -197,6 +203,10 @@ loop:
 // configuration that does not validate changes nothing.
 func reload(ctx context.Context, log *slog.Logger, o Options, roles []role, ctl *controller) error {
 	log.Info("Reloading ...")
+	if !o.Child {
+		proc.SdNotify("RELOADING=1")
+		defer proc.SdNotify("READY=1")
+	}
 	if o.Reload == nil {
 		return errors.New("reload is not possible: no configuration loader")
 	}

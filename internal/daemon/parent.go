@@ -82,6 +82,7 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 	}()
 	serveMetrics(cctx, o, pc.Status)
 	log.Info("Startup complete")
+	proc.SdNotify("READY=1")
 loop:
 	for {
 		select {
@@ -101,6 +102,7 @@ loop:
 		}
 	}
 	log.Info("Stopping")
+	proc.SdNotify("STOPPING=1")
 	stopControl()
 	stopChildren()
 	wg.Wait()
@@ -209,6 +211,8 @@ func (pc *parentControl) Reload(ctx context.Context) error {
 func (pc *parentControl) reload() error {
 	log := pc.o.Log
 	log.Info("Reloading ...")
+	proc.SdNotify("RELOADING=1")
+	defer proc.SdNotify("READY=1")
 	if pc.o.Reload == nil {
 		return errors.New("reload is not possible: no configuration loader")
 	}

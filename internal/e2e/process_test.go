@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"fmt"
+	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -74,4 +77,51 @@ vrrp_instance VI_1 {
 	waitFor(t, 10*time.Second, "the child to stop and release the VIP", func() bool {
 		return !a.hasAddr("192.0.2.100") && syscall.Kill(newChild, 0) != nil
 	})
+}
+
+// TestSystemdNotify: with NOTIFY_SOCKET (Type=notify) the daemon says
+// READY=1 once started, RELOADING=1 then READY=1 around a reload, and
+// STOPPING=1 at stop.
+func TestSystemdNotify(t *testing.T) {
+	l := newLab(t)
+	a := l.node("a", "192.0.2.1", "")
+	a.parentMode = true
+	sock := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	msgs := make(chan string, 16)
+	go func() {
+		b := make([]byte, 512)
+		for {
+			n, err := conn.Read(b)
+			if err != nil {
+				return
+			}
+			msgs <- string(b[:n])
+		}
+	}()
+	next := func(want string) {
+		t.Helper()
+		select {
+		case m := <-msgs:
+			if m != want {
+				t.Fatalf("systemd got %q, want %q", m, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("systemd never got %q", want)
+		}
+	}
+	a.env = []string{"NOTIFY_SOCKET=" + sock}
+	a.start(ourBinary(t), fmt.Sprintf(confV2PASS, "a", "MASTER", 150))
+	next("READY=1")
+	if err := a.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	next("RELOADING=1")
+	next("READY=1")
+	a.stop()
+	next("STOPPING=1")
 }
