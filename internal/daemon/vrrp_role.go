@@ -51,7 +51,7 @@ func hostname() string {
 }
 
 // newNotifier builds the notifier of a configuration.
-func newNotifier(c *config.Config, o Options) *notify.Notifier {
+func newNotifier(c *config.Config, o Options, fifos notify.FIFOs) *notify.Notifier {
 	g := &c.Global
 	routerID := g.RouterID
 	if routerID == "" {
@@ -60,6 +60,7 @@ func newNotifier(c *config.Config, o Options) *notify.Notifier {
 	var d net.Dialer
 	return notify.New(notify.Options{
 		Run:           scriptRunner(c).Notify,
+		FIFOs:         fifos,
 		Mail:          notify.MailFromConfig(g, "keepalived@"+hostname(), d.DialContext),
 		RouterID:      routerID,
 		NoEmailFaults: g.NoEmailFaults,
@@ -128,12 +129,16 @@ func (v *vrrpRole) Run(ctx context.Context) error {
 			}
 		}
 		env.removeStale(c)
-		n := newNotifier(c, v.o)
+		// The FIFO readers outlive ctx a little: they read the STOP lines.
+		fctx, stopFIFOScripts := context.WithCancel(context.Background())
+		fifos, fifoSet := vrrpFIFOs(fctx, c, v.o.Log, scriptRunner(c).Notify)
+		n := newNotifier(c, v.o, fifos)
 		deps := env.deps(v.o)
 		deps.Notify = notifyFunc(n)
 		deps.FaultLine = track.FaultLog
 		r, err := vrrp.NewRouter(c, deps)
 		if err != nil {
+			fifoSet.close(stopFIFOScripts)
 			return err
 		}
 		rctx, cancel := context.WithCancel(ctx)
@@ -161,6 +166,7 @@ func (v *vrrpRole) Run(ctx context.Context) error {
 		closeCtx, closeCancel := context.WithTimeout(context.Background(), 5*time.Second)
 		n.Close(closeCtx)
 		closeCancel()
+		fifoSet.close(stopFIFOScripts)
 		v.mu.Lock()
 		v.router = nil
 		v.mu.Unlock()

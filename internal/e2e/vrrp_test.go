@@ -305,3 +305,29 @@ func TestObservability(t *testing.T) {
 		t.Fatal("a lost its VIP after the dump signals")
 	}
 }
+
+// TestNotifyFIFO: notify_fifo gets keepalived's lines, read by the
+// notify_fifo_script keepalived starts with the FIFO's path.
+func TestNotifyFIFO(t *testing.T) {
+	l := newLab(t)
+	a := l.node("a", "192.0.2.1", "")
+	writeScript(t, a.dir+"/reader", "#!/bin/sh\nwhile read line; do echo \"$line\" >> "+a.dir+"/fifo.log; done < \"$1\"\n")
+	conf := fmt.Sprintf(`global_defs {
+    notify_fifo %[1]s/notify.fifo
+    notify_fifo_script %[1]s/reader
+}
+`, a.dir) + fmt.Sprintf(confV2PASS, "a", "MASTER", 150)
+	a.start(ourBinary(t), conf)
+	waitFor(t, 10*time.Second, "the FIFO lines", func() bool {
+		return fileContains(a.dir+"/fifo.log", `INSTANCE "VI_1" BACKUP 150`) &&
+			fileContains(a.dir+"/fifo.log", `INSTANCE "VI_1" MASTER 150`)
+	})
+	a.stop()
+	deadline := time.Now().Add(5 * time.Second)
+	for !fileContains(a.dir+"/fifo.log", `INSTANCE "VI_1" STOP 150`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no STOP line; the FIFO reader wrote:\n%s", readFile(a.dir+"/fifo.log"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
