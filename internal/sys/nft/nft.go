@@ -83,7 +83,8 @@ func parseDestChain(name string) (int, int, bool) {
 	}
 	i, err1 := strconv.Atoi(a)
 	j, err2 := strconv.Atoi(b)
-	return i, j, err1 == nil && err2 == nil
+	// Only the names we make: no signs, no leading zeros.
+	return i, j, err1 == nil && err2 == nil && destChain(i, j) == name
 }
 
 // read loads what the table holds; no table is an empty state.

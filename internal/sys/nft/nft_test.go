@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -84,8 +85,30 @@ func serve(t *testing.T, name string) error {
 // returns the real servers' names in order.
 func (l *lab) get(t *testing.T, n int) []string {
 	t.Helper()
+	return l.getFrom(t, l.client, n)
+}
+
+// keepAliveGet sends one HTTP/1.1 request on conn and returns the body.
+func keepAliveGet(t *testing.T, conn net.Conn, br *bufio.Reader) string {
+	t.Helper()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(conn, "GET / HTTP/1.1\r\nHost: vip\r\n\r\n")
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func (l *lab) getFrom(t *testing.T, from *netnstest.NS, n int) []string {
+	t.Helper()
 	var out []string
-	err := l.client.Do(func() error {
+	err := from.Do(func() error {
 		for range n {
 			c, err := net.DialTimeout("tcp4", netip.AddrPortFrom(vip, 80).String(), 2*time.Second)
 			if err != nil {
@@ -185,6 +208,34 @@ func TestIntegrationNAT(t *testing.T) {
 	syncTo(t, r, service("rr", 0, dest(12, 1)))
 	if c := count(l.get(t, 6)); c["rs2"] != 6 {
 		t.Errorf("after removal: %v", c)
+	}
+
+	// From the director itself (output hook).
+	syncTo(t, r, service("rr", 0, dest(11, 1), dest(12, 1)))
+	if c := count(l.getFrom(t, l.director, 4)); c["rs1"] != 2 || c["rs2"] != 2 {
+		t.Errorf("from the director: %v", c)
+	}
+
+	// An established connection stays on its server when the server is
+	// removed; new connections go to the other.
+	var conn net.Conn
+	var first string
+	if err := l.client.Do(func() (err error) {
+		conn, err = net.DialTimeout("tcp4", netip.AddrPortFrom(vip, 80).String(), 2*time.Second)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	first = keepAliveGet(t, conn, br)
+	other := map[string]lvs.Destination{"rs1": dest(12, 1), "rs2": dest(11, 1)}[first]
+	syncTo(t, r, service("rr", 0, other))
+	if again := keepAliveGet(t, conn, br); again != first {
+		t.Errorf("established connection moved from %s to %s", first, again)
+	}
+	if c := count(l.get(t, 4)); c[first] != 0 {
+		t.Errorf("new connections still reach removed %s: %v", first, c)
 	}
 
 	syncTo(t, r, service("rr", time.Minute, dest(11, 1), dest(12, 1)))
