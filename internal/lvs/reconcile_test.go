@@ -1,0 +1,214 @@
+package lvs
+
+import (
+	"flag"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func mustSync(t *testing.T, r *Reconciler, want []ServiceState) []Change {
+	t.Helper()
+	ch, err := r.Sync(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+func TestOneRealServerIsOneChange(t *testing.T) {
+	m, _ := New(cfgTwo(t, "", ""), nil)
+	fake := NewFake()
+	r := NewReconciler(fake)
+	if _, err := r.Start(m.Desired(), false); err != nil {
+		t.Fatal(err)
+	}
+	if ch := mustSync(t, r, m.Desired()); len(ch) != 0 {
+		t.Fatalf("second sync changed %v", ch)
+	}
+	m.SetAlive(vsID(m), key("192.0.2.11:80"), false)
+	ch := mustSync(t, r, m.Desired())
+	if len(ch) != 1 || ch[0].Op != DelDest || ch[0].Dest.Key != key("192.0.2.11:80") {
+		t.Errorf("down: %v, want one delete", ch)
+	}
+	m.SetWeight(vsID(m), key("192.0.2.12:80"), 5)
+	ch = mustSync(t, r, m.Desired())
+	if len(ch) != 1 || ch[0].Op != UpdateDest || ch[0].Dest.Weight != 5 {
+		t.Errorf("weight: %v, want one update", ch)
+	}
+	got, _ := fake.State()
+	if diff := cmp.Diff(RenderString(m.Desired(), Rules), RenderString(got, Rules)); diff != "" {
+		t.Errorf("dataplane differs from model (-want +got):\n%s", diff)
+	}
+}
+
+func TestInhibitIsOneUpdate(t *testing.T) {
+	m, _ := New(cfgTwo(t, "", "inhibit_on_failure"), nil)
+	fake := NewFake()
+	r := NewReconciler(fake)
+	r.Start(m.Desired(), false)
+	m.SetAlive(vsID(m), key("192.0.2.11:80"), false)
+	ch := mustSync(t, r, m.Desired())
+	if len(ch) != 1 || ch[0].Op != UpdateDest || ch[0].Dest.Weight != 0 {
+		t.Errorf("inhibit: %v, want one update to weight 0", ch)
+	}
+}
+
+// TestAdoptAtStart: a service the kernel already holds is kept (no
+// connection lost), a foreign service is left alone, a stale destination
+// of our service is removed; with flush everything goes first.
+func TestAdoptAtStart(t *testing.T) {
+	m, _ := New(cfgTwo(t, "", ""), nil)
+	want := m.Desired()
+	held := want[0]
+	held.Dests = append([]DestState{}, held.Dests[0], DestState{Destination: Destination{Key: key("192.0.2.99:80"), Weight: 1}})
+	foreign := ServiceState{Service: Service{Key: ServiceKey{Family: 4, Protocol: UDP, Addr: key("203.0.113.1:53").Addr, Port: 53}, Scheduler: "rr"}}
+	fake := NewFake(held, foreign)
+	r := NewReconciler(fake)
+	ch, err := r.Start(want, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOps := []Op{DelDest, AddDest}
+	if len(ch) != 2 || ch[0].Op != wantOps[0] || ch[1].Op != wantOps[1] {
+		t.Errorf("adopt: %v, want delete .99, add .12", ch)
+	}
+	st, _ := fake.State()
+	if len(st) != 2 {
+		t.Errorf("foreign service removed: %v", st)
+	}
+	if err := r.Stop(false); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = fake.State()
+	if len(st) != 1 || st[0].Key != foreign.Key {
+		t.Errorf("stop left %v, want only the foreign service", st)
+	}
+
+	fake = NewFake(held, foreign)
+	if _, err := NewReconciler(fake).Start(want, true); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = fake.State()
+	if diff := cmp.Diff(RenderString(want, Rules), RenderString(st, Rules)); diff != "" {
+		t.Errorf("flush start (-want +got):\n%s", diff)
+	}
+}
+
+func TestSyncRecoversAfterFailure(t *testing.T) {
+	m, _ := New(cfgTwo(t, "", ""), nil)
+	fake := NewFake()
+	r := NewReconciler(fake)
+	fail := true
+	fake.Fail = func(c Change) bool { return fail && c.Op == AddDest && c.Dest.Key == key("192.0.2.12:80") }
+	if _, err := r.Start(m.Desired(), false); err == nil {
+		t.Fatal("injected failure not reported")
+	}
+	fail = false
+	ch := mustSync(t, r, m.Desired())
+	got, _ := fake.State()
+	if diff := cmp.Diff(RenderString(m.Desired(), Rules), RenderString(got, Rules)); diff != "" || len(ch) != 1 {
+		t.Errorf("after retry %d changes (-want +got):\n%s", len(ch), diff)
+	}
+}
+
+// TestReplayOrderIndependent applies random sequences of health and
+// weight events; the dataplane must end equal to a model that was given
+// only the final inputs, whatever the order.
+func TestReplayOrderIndependent(t *testing.T) {
+	conf := "quorum 3\n  hysteresis 0\n  sorry_server 192.0.2.50 80\n  sorry_server_inhibit"
+	rss := []DestKey{key("192.0.2.11:80"), key("192.0.2.12:80")}
+	for seed := range uint64(200) {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		m, _ := New(cfgTwo(t, conf, "inhibit_on_failure"), nil)
+		fake := NewFake()
+		r := NewReconciler(fake)
+		r.Start(m.Desired(), false)
+		final := map[DestKey]bool{rss[0]: true, rss[1]: true}
+		weights := map[DestKey]int64{rss[0]: 1, rss[1]: 2}
+		for range rng.IntN(30) {
+			k := rss[rng.IntN(2)]
+			if rng.IntN(3) == 0 {
+				w := int64(rng.IntN(4))
+				weights[k] = w
+				m.SetWeight(vsID(m), k, w)
+			} else {
+				up := rng.IntN(2) == 0
+				final[k] = up
+				m.SetAlive(vsID(m), k, up)
+			}
+			if rng.IntN(2) == 0 {
+				mustSync(t, r, m.Desired())
+			}
+		}
+		mustSync(t, r, m.Desired())
+		// A fresh model given the final inputs in a fixed order.
+		ref, _ := New(cfgTwo(t, conf, "inhibit_on_failure"), nil)
+		for _, k := range rss {
+			ref.SetWeight(vsID(ref), k, weights[k])
+		}
+		for _, k := range rss {
+			ref.SetAlive(vsID(ref), k, final[k])
+		}
+		got, _ := fake.State()
+		if diff := cmp.Diff(RenderString(ref.Desired(), Rules), RenderString(got, Rules)); diff != "" {
+			t.Fatalf("seed %d: end state depends on order (-want +got):\n%s", seed, diff)
+		}
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	m, _ := New(parse(t, `
+virtual_server 192.0.2.100 80 {
+  lvs_sched wrr
+  lvs_method NAT
+  protocol TCP
+  persistence_timeout 300
+  real_server 192.0.2.11 8080 { weight 3 }
+  real_server 192.0.2.12 8080 { weight 1 }
+}
+virtual_server 2001:db8::100 53 {
+  lvs_sched mh
+  mh-fallback
+  lvs_method DR
+  protocol UDP
+  ops
+  real_server 2001:db8::11 53 { weight 1 }
+}
+virtual_server 198.51.100.1 443 {
+  lvs_sched sh
+  lvs_method TUN type gue port 6080
+  protocol TCP
+  real_server 203.0.113.7 443 { weight 1 }
+}`), nil)
+	st := m.Desired()
+	st[0].Dests[0].ActiveConns, st[0].Dests[0].InactiveConns = 4, 12
+	st[0].Stats = Stats{Conns: 16, InPkts: 200, OutPkts: 180, InBytes: 123456789012, OutBytes: 4096}
+	for _, f := range []struct {
+		name string
+		f    Format
+	}{{"list", Plain}, {"stats", WithStats}, {"rate", WithRate}, {"rules", Rules}} {
+		t.Run(f.name, func(t *testing.T) {
+			got := RenderString(st, f.f)
+			path := filepath.Join("testdata", "render-"+f.name+".golden")
+			if *update {
+				os.MkdirAll("testdata", 0o755)
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

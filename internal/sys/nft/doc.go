@@ -1,0 +1,27 @@
+// Package nft is the nftables dataplane: the virtual services of
+// internal/lvs as NAT rules in a table of our own (inet keepalived_go),
+// for kernels without IPVS.
+//
+// Layout of the table:
+//
+//	chain prerouting { type nat hook prerouting priority dstnat; jump services }
+//	chain output     { type nat hook output priority -100; jump services }
+//	chain services   { <match service N> counter jump vsN  (one rule per service) }
+//	chain vsN        { [persistent: saddr&mask lookup @pN -> dnat, refresh]
+//	                   <scheduler> vmap { i : jump vsNdM, ... } }
+//	chain vsNdM      { counter [persistent: update @pN] dnat to <real server> }
+//	map pN           { saddr&mask : addr . port, timeout = persistence_timeout }
+//
+// Each rule of the services chain and of a vsNdM chain carries the
+// service or destination it implements in its userdata (JSON), so State
+// reads the table back without keeping a copy in memory. The NAT chains
+// only see a connection's first packet: the counters count connections.
+//
+// Schedulers: rr (numgen inc over the destinations), wrr (numgen inc over
+// a table repeating each destination by weight, interleaved), sh, dh and
+// mh (jhash of the source, destination, or source and port, into a
+// Maglev lookup table, so removing a server moves only its own flows).
+// Weight 0 keeps a destination (its chain and persistent clients) but
+// out of the scheduling table: no new flows. Only NAT (masquerading) is
+// implemented; DR and TUN destinations are refused.
+package nft

@@ -1,0 +1,655 @@
+package nft
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+
+	"github.com/keepalived-go/keepalived/internal/lvs"
+)
+
+// TableName is the name of our table (family inet).
+const TableName = "keepalived_go"
+
+// Dataplane is the nftables implementation of lvs.Dataplane.
+type Dataplane struct {
+	mu    sync.Mutex
+	conn  *nftables.Conn
+	table *nftables.Table
+}
+
+var _ lvs.Dataplane = (*Dataplane)(nil)
+
+// Open returns a Dataplane programming the current network namespace.
+func Open() (*Dataplane, error) {
+	c, err := nftables.New(nftables.AsLasting())
+	if err != nil {
+		return nil, fmt.Errorf("nftables: %w", err)
+	}
+	return New(c), nil
+}
+
+// New returns a Dataplane using conn (tests pass one opened in a
+// namespace with nftables.WithNetNSFd).
+func New(conn *nftables.Conn) *Dataplane {
+	return &Dataplane{conn: conn, table: &nftables.Table{Name: TableName, Family: nftables.TableFamilyINet}}
+}
+
+// Name implements lvs.Dataplane.
+func (d *Dataplane) Name() string { return "nftables" }
+
+// Close releases the netlink socket.
+func (d *Dataplane) Close() error { return d.conn.CloseLasting() }
+
+// svcRecord is the userdata of a rule of the services chain.
+type svcRecord struct {
+	ID      int
+	Service lvs.Service
+}
+
+// destRecord is the userdata of a destination chain's rule.
+type destRecord struct {
+	Dest lvs.Destination
+}
+
+// svcState is a service as the table holds it, with its chain ids.
+type svcState struct {
+	id    int
+	state lvs.ServiceState
+	dests []int // chain id of each destination, parallel to state.Dests
+}
+
+func (d *Dataplane) chain(name string) *nftables.Chain {
+	return &nftables.Chain{Name: name, Table: d.table}
+}
+
+func svcChain(id int) string        { return "vs" + strconv.Itoa(id) }
+func destChain(id, dest int) string { return svcChain(id) + "d" + strconv.Itoa(dest) }
+func persistSet(id int) string      { return "p" + strconv.Itoa(id) }
+func parseDestChain(name string) (int, int, bool) {
+	a, b, ok := strings.Cut(strings.TrimPrefix(name, "vs"), "d")
+	if !ok || !strings.HasPrefix(name, "vs") {
+		return 0, 0, false
+	}
+	i, err1 := strconv.Atoi(a)
+	j, err2 := strconv.Atoi(b)
+	// Only the names we make: no signs, no leading zeros.
+	return i, j, err1 == nil && err2 == nil && destChain(i, j) == name
+}
+
+// read loads what the table holds; no table is an empty state.
+func (d *Dataplane) read() ([]*svcState, error) {
+	tables, err := d.conn.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	if !slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == TableName }) {
+		return nil, nil
+	}
+	rules, err := d.conn.GetRules(d.table, d.chain("services"))
+	if err != nil {
+		return nil, fmt.Errorf("list chain services: %w", err)
+	}
+	var out []*svcState
+	byID := map[int]*svcState{}
+	for _, r := range rules {
+		var rec svcRecord
+		if err := json.Unmarshal(r.UserData, &rec); err != nil {
+			return nil, fmt.Errorf("table %s: service rule without our userdata: %w", TableName, err)
+		}
+		s := &svcState{id: rec.ID, state: lvs.ServiceState{Service: rec.Service}}
+		s.state.Stats = counterStats(r.Exprs)
+		out = append(out, s)
+		byID[rec.ID] = s
+	}
+	chains, err := d.conn.ListChainsOfTableFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return nil, fmt.Errorf("list chains: %w", err)
+	}
+	for _, c := range chains {
+		if c.Table.Name != TableName {
+			continue
+		}
+		id, dest, ok := parseDestChain(c.Name)
+		if !ok || byID[id] == nil {
+			continue
+		}
+		rules, err := d.conn.GetRules(d.table, c)
+		if err != nil {
+			return nil, fmt.Errorf("list chain %s: %w", c.Name, err)
+		}
+		if len(rules) == 0 {
+			continue
+		}
+		var rec destRecord
+		if err := json.Unmarshal(rules[0].UserData, &rec); err != nil {
+			return nil, fmt.Errorf("chain %s: destination rule without our userdata: %w", c.Name, err)
+		}
+		s := byID[id]
+		s.state.Dests = append(s.state.Dests, lvs.DestState{Destination: rec.Dest, Stats: counterStats(rules[0].Exprs)})
+		s.dests = append(s.dests, dest)
+	}
+	return out, nil
+}
+
+func counterStats(exprs []expr.Any) lvs.Stats {
+	for _, e := range exprs {
+		if c, ok := e.(*expr.Counter); ok {
+			return lvs.Stats{Conns: c.Packets, InPkts: c.Packets, InBytes: c.Bytes}
+		}
+	}
+	return lvs.Stats{}
+}
+
+// State implements lvs.Dataplane. Counters: Conns (and InPkts, InBytes)
+// count the connections each service and destination received; the
+// other counters and the connection gauges are not known to nftables NAT.
+func (d *Dataplane) State() ([]lvs.ServiceState, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	svcs, err := d.read()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]lvs.ServiceState, 0, len(svcs))
+	for _, s := range svcs {
+		out = append(out, s.state)
+	}
+	return out, nil
+}
+
+// SetTimeouts implements lvs.Dataplane: nftables NAT follows the
+// conntrack timeouts, which are the kernel's (sysctl) and not ours to
+// change; lvs_timeouts is accepted and ignored.
+func (d *Dataplane) SetTimeouts(lvs.Timeouts) error { return nil }
+
+// Flush implements lvs.Dataplane: it deletes the table.
+func (d *Dataplane) Flush() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	tables, err := d.conn.ListTablesOfFamily(nftables.TableFamilyINet)
+	if err != nil {
+		return fmt.Errorf("list tables: %w", err)
+	}
+	if !slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == TableName }) {
+		return nil
+	}
+	d.conn.DelTable(d.table)
+	if err := d.conn.Flush(); err != nil {
+		return fmt.Errorf("delete table %s: %w", TableName, err)
+	}
+	return nil
+}
+
+// Errors of Apply, as the kernel's IPVS gives them.
+var (
+	ErrExist    = errors.New("object exists")
+	ErrNotExist = errors.New("no such object")
+)
+
+// Apply implements lvs.Dataplane: the changes are checked against the
+// table, then made in one atomic batch; on any error nothing changed
+// (ApplyError.Done is 0).
+func (d *Dataplane) Apply(changes []lvs.Change) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	svcs, err := d.read()
+	if err != nil {
+		return &lvs.ApplyError{Change: first(changes), Err: err}
+	}
+	p := newPlan(svcs)
+	for _, c := range changes {
+		if err := p.apply(c); err != nil {
+			return &lvs.ApplyError{Change: c, Err: err}
+		}
+	}
+	if err := d.program(p); err != nil {
+		return &lvs.ApplyError{Change: first(changes), Err: err}
+	}
+	return nil
+}
+
+func first(c []lvs.Change) lvs.Change {
+	if len(c) == 0 {
+		return lvs.Change{}
+	}
+	return c[0]
+}
+
+// plan is the table's state being changed: services by key, what was
+// touched, and the ids in use.
+type plan struct {
+	svcs    map[lvs.ServiceKey]*svcState
+	old     map[lvs.ServiceKey]*svcState // as read, for deletions
+	touched map[lvs.ServiceKey]bool
+	nextID  int
+}
+
+func newPlan(svcs []*svcState) *plan {
+	p := &plan{svcs: map[lvs.ServiceKey]*svcState{}, old: map[lvs.ServiceKey]*svcState{}, touched: map[lvs.ServiceKey]bool{}}
+	for _, s := range svcs {
+		cp := *s
+		cp.state.Dests = slices.Clone(s.state.Dests)
+		cp.dests = slices.Clone(s.dests)
+		p.svcs[s.state.Key] = &cp
+		p.old[s.state.Key] = s
+		p.nextID = max(p.nextID, s.id+1)
+	}
+	return p
+}
+
+func (p *plan) apply(c lvs.Change) error {
+	key := c.Service.Key
+	s := p.svcs[key]
+	if c.Op == lvs.AddService {
+		if s != nil {
+			return ErrExist
+		}
+		if err := Supports(c.Service.Scheduler); err != nil {
+			return err
+		}
+		p.svcs[key] = &svcState{id: p.nextID, state: lvs.ServiceState{Service: c.Service}}
+		p.nextID++
+		p.touched[key] = true
+		return nil
+	}
+	if s == nil {
+		return ErrNotExist
+	}
+	p.touched[key] = true
+	i := slices.IndexFunc(s.state.Dests, func(d lvs.DestState) bool { return d.Key == c.Dest.Key })
+	switch c.Op {
+	case lvs.UpdateService:
+		if err := Supports(c.Service.Scheduler); err != nil {
+			return err
+		}
+		s.state.Service = c.Service
+	case lvs.DelService:
+		delete(p.svcs, key)
+	case lvs.AddDest, lvs.UpdateDest:
+		if c.Dest.Method != lvs.NAT {
+			return fmt.Errorf("forwarding method %s is not supported by the nftables dataplane (NAT only)", c.Dest.Method)
+		}
+		if c.Dest.Key.Addr.Is4() != (key.Family != 6) {
+			return fmt.Errorf("real server %s: address family differs from the service's", c.Dest.Key)
+		}
+		if c.Op == lvs.AddDest {
+			if i >= 0 {
+				return ErrExist
+			}
+			s.state.Dests = append(s.state.Dests, lvs.DestState{Destination: c.Dest})
+			s.dests = append(s.dests, nextDest(s.dests))
+			return nil
+		}
+		if i < 0 {
+			return ErrNotExist
+		}
+		s.state.Dests[i].Destination = c.Dest
+	case lvs.DelDest:
+		if i < 0 {
+			return ErrNotExist
+		}
+		s.state.Dests = slices.Delete(s.state.Dests, i, i+1)
+		s.dests = slices.Delete(s.dests, i, i+1)
+	default:
+		return fmt.Errorf("unknown operation %v", c.Op)
+	}
+	return nil
+}
+
+func nextDest(ids []int) int {
+	n := 0
+	for _, id := range ids {
+		n = max(n, id+1)
+	}
+	return n
+}
+
+// program writes the plan in one batch: base chains, the services chain
+// rebuilt, and the touched services' chains rebuilt.
+func (d *Dataplane) program(p *plan) error {
+	c := d.conn
+	c.AddTable(d.table)
+	services := c.AddChain(d.chain("services"))
+	c.FlushChain(services)
+	policy := nftables.ChainPolicyAccept
+	for _, h := range []struct {
+		name string
+		hook *nftables.ChainHook
+	}{{"prerouting", nftables.ChainHookPrerouting}, {"output", nftables.ChainHookOutput}} {
+		ch := c.AddChain(&nftables.Chain{Name: h.name, Table: d.table, Type: nftables.ChainTypeNAT,
+			Hooknum: h.hook, Priority: nftables.ChainPriorityNATDest, Policy: &policy})
+		c.FlushChain(ch)
+		c.AddRule(&nftables.Rule{Table: d.table, Chain: ch, Exprs: []expr.Any{&expr.Verdict{Kind: expr.VerdictJump, Chain: "services"}}})
+	}
+	// Remove what is gone or rebuilt: first the service chains' rules
+	// (they reference the destination chains), then the chains.
+	for key, old := range p.old {
+		if !p.touched[key] {
+			continue
+		}
+		c.FlushChain(d.chain(svcChain(old.id)))
+	}
+	for key, old := range p.old {
+		if !p.touched[key] {
+			continue
+		}
+		now := p.svcs[key]
+		for _, dest := range old.dests {
+			if now == nil || !slices.Contains(now.dests, dest) {
+				ch := d.chain(destChain(old.id, dest))
+				c.FlushChain(ch)
+				c.DelChain(ch)
+			}
+		}
+		if now == nil {
+			c.DelChain(d.chain(svcChain(old.id)))
+			if old.state.Persistence > 0 {
+				c.DelSet(&nftables.Set{Table: d.table, Name: persistSet(old.id)})
+			}
+		} else if old.state.Persistence > 0 && !samePersistence(old.state.Service, now.state.Service) {
+			c.DelSet(&nftables.Set{Table: d.table, Name: persistSet(old.id)})
+		}
+	}
+	svcs := make([]*svcState, 0, len(p.svcs))
+	for _, s := range p.svcs {
+		svcs = append(svcs, s)
+	}
+	slices.SortFunc(svcs, func(a, b *svcState) int { return a.id - b.id })
+	for _, s := range svcs {
+		if p.touched[s.state.Key] {
+			if err := d.programService(s, p.old[s.state.Key]); err != nil {
+				return fmt.Errorf("service %s: %w", s.state.Key, err)
+			}
+		}
+		data, err := json.Marshal(svcRecord{ID: s.id, Service: s.state.Service})
+		if err != nil {
+			return err
+		}
+		c.AddRule(&nftables.Rule{Table: d.table, Chain: services, UserData: data,
+			Exprs: append(matchService(s.state.Key), &expr.Counter{}, &expr.Verdict{Kind: expr.VerdictJump, Chain: svcChain(s.id)})})
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("table %s: %w", TableName, err)
+	}
+	return d.dropPersistence(p)
+}
+
+func samePersistence(a, b lvs.Service) bool {
+	return a.Persistence == b.Persistence && a.Netmask == b.Netmask && (a.Key.Port == 0) == (b.Key.Port == 0)
+}
+
+// programService (re)writes a service's chain and its destinations'
+// chains.
+func (d *Dataplane) programService(s *svcState, old *svcState) error {
+	c := d.conn
+	svc := s.state.Service
+	ch := c.AddChain(d.chain(svcChain(s.id)))
+	var pset *nftables.Set
+	if svc.Persistence > 0 {
+		pset = persistMap(d.table, s.id, svc)
+		if old == nil || old.state.Persistence == 0 || !samePersistence(old.state.Service, svc) {
+			if err := c.AddSet(pset, nil); err != nil {
+				return err
+			}
+		}
+		c.AddRule(&nftables.Rule{Table: d.table, Chain: ch, Exprs: persistLookup(pset, svc)})
+	}
+	dests := make([]lvs.Destination, len(s.state.Dests))
+	for i, dst := range s.state.Dests {
+		dests[i] = dst.Destination
+		name := destChain(s.id, s.dests[i])
+		dc := c.AddChain(d.chain(name))
+		c.FlushChain(dc)
+		data, err := json.Marshal(destRecord{Dest: dst.Destination})
+		if err != nil {
+			return err
+		}
+		c.AddRule(&nftables.Rule{Table: d.table, Chain: dc, UserData: data, Exprs: dnatTo(svc, dst.Destination, pset)})
+	}
+	table := schedTable(svc.Scheduler, dests)
+	if len(table) == 0 {
+		return nil
+	}
+	vmap := &nftables.Set{Table: d.table, Anonymous: true, Constant: true, IsMap: true,
+		KeyType: nftables.TypeInteger, KeyByteOrder: binaryutil.NativeEndian, DataType: nftables.TypeVerdict}
+	elems := make([]nftables.SetElement, len(table))
+	for i, slot := range table {
+		elems[i] = nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(uint32(i)),
+			VerdictData: &expr.Verdict{Kind: expr.VerdictJump, Chain: destChain(s.id, s.dests[slot])}}
+	}
+	if err := c.AddSet(vmap, elems); err != nil {
+		return err
+	}
+	exprs := append(scheduler(svc, len(table)),
+		&expr.Lookup{SourceRegister: 1, DestRegister: 0, IsDestRegSet: true, SetName: vmap.Name, SetID: vmap.ID})
+	c.AddRule(&nftables.Rule{Table: d.table, Chain: ch, Exprs: exprs})
+	return nil
+}
+
+// dropPersistence removes the persistence entries that point to a
+// destination that is no longer there, so those clients are scheduled
+// again.
+func (d *Dataplane) dropPersistence(p *plan) error {
+	for key, old := range p.old {
+		now := p.svcs[key]
+		if !p.touched[key] || now == nil || now.state.Persistence == 0 || !samePersistence(old.state.Service, now.state.Service) {
+			continue
+		}
+		var gone [][]byte
+		for _, od := range old.state.Dests {
+			if !slices.ContainsFunc(now.state.Dests, func(x lvs.DestState) bool { return x.Key == od.Key }) {
+				gone = append(gone, destBytes(now.state.Service, od.Destination))
+			}
+		}
+		if len(gone) == 0 {
+			continue
+		}
+		set := persistMap(d.table, now.id, now.state.Service)
+		elems, err := d.conn.GetSetElements(set)
+		if err != nil {
+			return fmt.Errorf("read persistence map %s: %w", set.Name, err)
+		}
+		var del []nftables.SetElement
+		for _, e := range elems {
+			if slices.ContainsFunc(gone, func(g []byte) bool { return slices.Equal(g, e.Val) }) {
+				del = append(del, nftables.SetElement{Key: e.Key})
+			}
+		}
+		if len(del) == 0 {
+			continue
+		}
+		if err := d.conn.SetDeleteElements(set, del); err != nil {
+			return err
+		}
+		if err := d.conn.Flush(); err != nil {
+			return fmt.Errorf("persistence map %s: %w", set.Name, err)
+		}
+	}
+	return nil
+}
+
+// Register layout (nft numbering: 1-4 are 16-byte registers, 8-23 the
+// 4-byte ones; register 1 is 8-11): the chosen address goes to register
+// 1 and its port right after it (9 for IPv4, 12 for IPv6); the
+// persistence key (masked source) to register 3 (16).
+const (
+	regAddr   = 1
+	regKey    = 3
+	regKeyV4  = 16 // register 3's first word
+	regPortV4 = 9
+	regPortV6 = 12
+)
+
+func v6(svc lvs.Service) bool { return svc.Key.Family == 6 }
+
+func nfproto(svc lvs.Service) byte {
+	if v6(svc) {
+		return unix.NFPROTO_IPV6
+	}
+	return unix.NFPROTO_IPV4
+}
+
+func addrLen(svc lvs.Service) uint32 {
+	if v6(svc) {
+		return 16
+	}
+	return 4
+}
+
+// withPort tells whether destinations have a port to translate to: not
+// for fwmark services or port-0 (all ports) services.
+func withPort(svc lvs.Service) bool { return svc.Key.FWMark == 0 && svc.Key.Port != 0 }
+
+// matchService is the services chain's match for one service.
+func matchService(k lvs.ServiceKey) []expr.Any {
+	svc := lvs.Service{Key: k}
+	ex := []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{nfproto(svc)}},
+	}
+	if k.FWMark != 0 {
+		return append(ex,
+			&expr.Meta{Key: expr.MetaKeyMARK, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(k.FWMark)})
+	}
+	daddrOff := uint32(16)
+	addr := k.Addr.AsSlice()
+	if v6(svc) {
+		daddrOff = 24
+	}
+	ex = append(ex,
+		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(k.Protocol)}},
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: daddrOff, Len: uint32(len(addr))},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: addr})
+	if k.Port != 0 {
+		ex = append(ex,
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.BigEndian.PutUint16(k.Port)})
+	}
+	return ex
+}
+
+// scheduler computes the scheduling table's index into register 1.
+func scheduler(svc lvs.Service, n int) []expr.Any {
+	switch svc.Scheduler {
+	case "sh", "dh", "mh":
+		off := uint32(12) // saddr
+		if svc.Scheduler == "dh" {
+			off = 16
+		}
+		if v6(svc) {
+			off = 8
+			if svc.Scheduler == "dh" {
+				off = 24
+			}
+		}
+		l := addrLen(svc)
+		ex := []expr.Any{&expr.Payload{DestRegister: regKey, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: l}}
+		if (svc.Flags.SHPort && svc.Scheduler == "sh") || (svc.Flags.MHPort && svc.Scheduler == "mh") {
+			portReg := uint32(regKeyV4 + 1)
+			if v6(svc) {
+				portReg = 20
+			}
+			ex = append(ex, &expr.Payload{DestRegister: portReg, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 2})
+			l += 4
+		}
+		return append(ex, &expr.Hash{SourceRegister: regKey, DestRegister: 1, Length: l, Modulus: uint32(n), Seed: 0x4b41, Type: expr.HashTypeJenkins})
+	}
+	return []expr.Any{&expr.Numgen{Register: 1, Modulus: uint32(n), Type: unix.NFT_NG_INCREMENTAL}}
+}
+
+func persistMap(t *nftables.Table, id int, svc lvs.Service) *nftables.Set {
+	key, data := nftables.TypeIPAddr, nftables.TypeIPAddr
+	if v6(svc) {
+		key, data = nftables.TypeIP6Addr, nftables.TypeIP6Addr
+	}
+	s := &nftables.Set{Table: t, Name: persistSet(id), IsMap: true, Dynamic: true, HasTimeout: true,
+		Timeout: svc.Persistence, KeyType: key, DataType: data}
+	if withPort(svc) {
+		s.DataType = nftables.MustConcatSetType(data, nftables.TypeInetService)
+	}
+	return s
+}
+
+// persistKey loads the masked source address into the key register.
+func persistKey(svc lvs.Service) []expr.Any {
+	off, l := uint32(12), addrLen(svc)
+	if v6(svc) {
+		off = 8
+	}
+	mask := make([]byte, l)
+	for i := 0; i < svc.Netmask && i < int(l)*8; i++ {
+		mask[i/8] |= 0x80 >> (i % 8)
+	}
+	if svc.Netmask == 0 {
+		for i := range mask {
+			mask[i] = 0xff
+		}
+	}
+	return []expr.Any{
+		&expr.Payload{DestRegister: regKey, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: l},
+		&expr.Bitwise{SourceRegister: regKey, DestRegister: regKey, Len: l, Mask: mask, Xor: make([]byte, l)},
+	}
+}
+
+// nat is the DNAT to the address (and port) in registers 1 and 9/12.
+func nat(svc lvs.Service) *expr.NAT {
+	n := &expr.NAT{Type: expr.NATTypeDestNAT, Family: uint32(nfproto(svc)), RegAddrMin: regAddr, RegAddrMax: regAddr, Specified: true}
+	if withPort(svc) {
+		n.RegProtoMin, n.RegProtoMax = regPortV4, regPortV4
+		if v6(svc) {
+			n.RegProtoMin, n.RegProtoMax = regPortV6, regPortV6
+		}
+	}
+	return n
+}
+
+// persistLookup sends a client the persistence map knows to its server
+// and refreshes the entry's timeout.
+func persistLookup(set *nftables.Set, svc lvs.Service) []expr.Any {
+	return append(persistKey(svc),
+		&expr.Lookup{SourceRegister: regKey, DestRegister: regAddr, IsDestRegSet: true, SetName: set.Name, SetID: set.ID},
+		&expr.Dynset{SrcRegKey: regKey, SrcRegData: regAddr, SetName: set.Name, SetID: set.ID, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: svc.Persistence},
+		nat(svc))
+}
+
+// destBytes is a destination as register 1 (and the persistence map's
+// data) holds it.
+func destBytes(svc lvs.Service, d lvs.Destination) []byte {
+	b := d.Key.Addr.AsSlice()
+	if withPort(svc) {
+		b = append(b, 0, 0, 0, 0)
+		binary.BigEndian.PutUint16(b[len(b)-4:], d.Key.Port)
+	}
+	return b
+}
+
+// dnatTo is a destination chain's rule: count, remember a persistent
+// client, translate.
+func dnatTo(svc lvs.Service, d lvs.Destination, pset *nftables.Set) []expr.Any {
+	ex := []expr.Any{&expr.Counter{}, &expr.Immediate{Register: regAddr, Data: d.Key.Addr.AsSlice()}}
+	if withPort(svc) {
+		reg := uint32(regPortV4)
+		if v6(svc) {
+			reg = regPortV6
+		}
+		ex = append(ex, &expr.Immediate{Register: reg, Data: binaryutil.BigEndian.PutUint16(d.Key.Port)})
+	}
+	if pset != nil {
+		ex = append(ex, persistKey(svc)...)
+		ex = append(ex, &expr.Dynset{SrcRegKey: regKey, SrcRegData: regAddr, SetName: pset.Name, SetID: pset.ID, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: svc.Persistence})
+	}
+	return append(ex, nat(svc))
+}
