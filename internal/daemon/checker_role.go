@@ -2,23 +2,338 @@ package daemon
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
 
+	"github.com/keepalived-go/keepalived/internal/check"
 	"github.com/keepalived-go/keepalived/internal/config"
 	"github.com/keepalived-go/keepalived/internal/control"
+	"github.com/keepalived-go/keepalived/internal/lvs"
+	"github.com/keepalived-go/keepalived/internal/notify"
+	"github.com/keepalived-go/keepalived/internal/sys/exec"
+	"github.com/keepalived-go/keepalived/internal/sys/ipvs"
+	"github.com/keepalived-go/keepalived/internal/sys/netdial"
+	"github.com/keepalived-go/keepalived/internal/sys/nft"
+	"github.com/keepalived-go/keepalived/internal/sys/ping"
 )
 
 // checkerRole runs the virtual servers and their health checks
-// (keepalived's checker child).
-type checkerRole struct{}
+// (keepalived's checker child): check results feed the LVS model, whose
+// desired state a reconciler keeps on the dataplane.
+type checkerRole struct {
+	o Options
+
+	mu     sync.Mutex
+	cfg    *config.Config
+	model  *lvs.Model
+	dpName string
+	// health remembers when each real server last changed and why.
+	health map[rsRef]rsHealth
+	// reload hands a new configuration to Run.
+	reload chan reloadReq
+
+	queue eventQueue
+}
+
+type rsRef struct {
+	id  lvs.VSID
+	key lvs.DestKey
+}
+
+type rsHealth struct {
+	since  time.Time
+	reason string
+}
+
+type reloadReq struct {
+	cfg  *config.Config
+	done chan error
+}
+
+// eventQueue passes check events from the checkers (which must not
+// block) to the role's loop.
+type eventQueue struct {
+	mu    sync.Mutex
+	items []check.Event
+	wake  chan struct{}
+}
+
+func (q *eventQueue) push(e check.Event) {
+	q.mu.Lock()
+	q.items = append(q.items, e)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *eventQueue) take() []check.Event {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	items := q.items
+	q.items = nil
+	return items
+}
 
 // newCheckerRole returns nil when the configuration has no virtual
 // servers.
 func newCheckerRole(c *config.Config, o Options) (*checkerRole, error) {
-	return nil, nil
+	if len(c.VirtualServers) == 0 {
+		return nil, nil
+	}
+	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq),
+		queue: eventQueue{wake: make(chan struct{}, 1)}}, nil
 }
 
-func (*checkerRole) Run(ctx context.Context) error                      { <-ctx.Done(); return nil }
-func (*checkerRole) Reload(ctx context.Context, c *config.Config) error { return nil }
-func (*checkerRole) Status(ctx context.Context) ([]control.VirtualServer, string) {
-	return nil, ""
+// openDataplane picks the dataplane lvs_dataplane asks for: kernel IPVS,
+// nftables, or (auto) IPVS when the kernel has it, else nftables.
+func openDataplane(c *config.Config, log *slog.Logger) (lvs.Dataplane, error) {
+	switch c.Global.LVSDataplane {
+	case "ipvs":
+		return ipvs.New()
+	case "nftables":
+		return nft.Open()
+	}
+	dp, err := ipvs.New()
+	if err == nil {
+		return dp, nil
+	}
+	if !errors.Is(err, ipvs.ErrNoIPVS) {
+		return nil, err
+	}
+	log.Info("The kernel has no IPVS: using the nftables dataplane (lvs_dataplane auto)")
+	return nft.Open()
+}
+
+// keyMap maps the checkers' keys to the model's real servers.
+func keyMap(c *config.Config) map[check.Key][]rsRef {
+	m := map[check.Key][]rsRef{}
+	ids := lvs.IDs(c.VirtualServers)
+	for i, vs := range c.VirtualServers {
+		for _, rs := range vs.RealServers {
+			k := check.Key{VS: vs.Service, RS: rs.Addr}
+			m[k] = append(m[k], rsRef{id: ids[i], key: lvs.RSKey(rs)})
+		}
+	}
+	return m
+}
+
+// miscRunner runs MISC_CHECK scripts.
+func miscRunner(ctx context.Context, argv []string, user, group string) (int, bool, error) {
+	r := exec.Run(ctx, exec.Cmd{Args: argv, User: user, Group: group})
+	return r.Status, r.Signal != 0, r.Err
+}
+
+// Run programs the dataplane and runs the checks until ctx ends; then it
+// removes its virtual servers unless -I.
+func (cr *checkerRole) Run(ctx context.Context) error {
+	log := cr.o.Log
+	cr.mu.Lock()
+	c := cr.cfg
+	cr.mu.Unlock()
+	dp, err := openDataplane(c, log)
+	if err != nil {
+		return fmt.Errorf("LVS dataplane: %w", err)
+	}
+	cr.mu.Lock()
+	cr.dpName = dp.Name()
+	cr.mu.Unlock()
+	log.Info(fmt.Sprintf("Using the %s dataplane", dp.Name()))
+	if err := dp.SetTimeouts(lvs.TimeoutsOf(c.Global.LVSTimeouts)); err != nil {
+		log.Warn(fmt.Sprintf("Cannot set the LVS timeouts: %v", err))
+	}
+	model, evs := lvs.New(c, nil)
+	n := newNotifier(c, cr.o, notify.FIFOs{})
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		n.Close(cctx)
+		cancel()
+	}()
+	cr.setModel(model)
+	cr.handle(ctx, n, model, evs, "")
+	rec := lvs.NewReconciler(dp)
+	if _, err := rec.Start(model.Desired(), c.Global.LVSFlush); err != nil {
+		log.Error(fmt.Sprintf("Cannot program the virtual servers: %v", err))
+	}
+	keys := keyMap(c)
+	mctx, stopChecks := context.WithCancel(ctx)
+	checksDone := cr.startChecks(mctx, c)
+	for {
+		select {
+		case <-ctx.Done():
+			stopChecks()
+			<-checksDone
+			cr.stop(rec, c)
+			return nil
+		case <-cr.queue.wake:
+			for _, e := range cr.queue.take() {
+				cr.apply(ctx, n, model, keys[e.Key], e)
+			}
+			if _, err := rec.Sync(model.Desired()); err != nil {
+				log.Error(fmt.Sprintf("Cannot update the virtual servers: %v", err))
+			}
+		case req := <-cr.reload:
+			// Checkers restart on the new configuration (their counters
+			// start again); real servers keep their state in the model.
+			stopChecks()
+			<-checksDone
+			cr.queue.take()
+			c = req.cfg
+			model, evs = lvs.New(c, model)
+			cr.setModel(model)
+			cr.handle(ctx, n, model, evs, "")
+			keys = keyMap(c)
+			_, err := rec.Sync(model.Desired())
+			if err != nil {
+				log.Error(fmt.Sprintf("Cannot update the virtual servers: %v", err))
+			}
+			mctx, stopChecks = context.WithCancel(ctx)
+			checksDone = cr.startChecks(mctx, c)
+			req.done <- err
+		}
+	}
+}
+
+func (cr *checkerRole) setModel(m *lvs.Model) {
+	cr.mu.Lock()
+	cr.model = m
+	cr.mu.Unlock()
+}
+
+// startChecks runs every checker of c; the channel closes when they stop.
+func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config) <-chan struct{} {
+	mgr := check.New(c, check.Options{
+		Dialer: netdial.Dialer{}, Pinger: ping.Pinger{}, Run: miscRunner,
+		OnEvent: cr.queue.push, Logger: cr.o.Log,
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := mgr.Run(ctx); err != nil {
+			cr.o.Log.Error(fmt.Sprintf("health checkers: %v", err))
+		}
+	}()
+	return done
+}
+
+// apply feeds one check event to the model.
+func (cr *checkerRole) apply(ctx context.Context, n *notify.Notifier, model *lvs.Model, refs []rsRef, e check.Event) {
+	for _, ref := range refs {
+		var evs []lvs.Event
+		var err error
+		switch e.Kind {
+		case check.EventInit, check.EventUp, check.EventDown:
+			evs, err = model.SetAlive(ref.id, ref.key, e.Up)
+			if e.Kind != check.EventInit {
+				cr.mu.Lock()
+				cr.health[ref] = rsHealth{since: time.Now(), reason: e.Reason}
+				cr.mu.Unlock()
+			}
+		case check.EventWeight:
+			evs, err = model.SetWeight(ref.id, ref.key, e.Weight)
+		}
+		if err != nil {
+			cr.o.Log.Error(err.Error())
+			continue
+		}
+		cr.handle(ctx, n, model, evs, e.Alert)
+	}
+}
+
+// handle logs the model's decisions and runs what they call for:
+// notify_up/notify_down with the LVS FIFO and mail, quorum scripts.
+func (cr *checkerRole) handle(ctx context.Context, n *notify.Notifier, model *lvs.Model, evs []lvs.Event, alert string) {
+	for _, ev := range evs {
+		if ev.Kind != lvs.RealServerUp && ev.Kind != lvs.RealServerDown {
+			// The up/down events only carry the state; their log line
+			// came as a Log event.
+			cr.o.Log.Info(ev.Msg)
+		}
+		switch ev.Kind {
+		case lvs.RealServerUp, lvs.RealServerDown:
+			vs, rs := names(model, ev)
+			n.RealServer(notify.RealServerChange{RS: rs, VS: vs, Up: ev.Kind == lvs.RealServerUp, Script: ev.Script, Mail: alert != "", Message: alert})
+		case lvs.QuorumUp, lvs.QuorumDown:
+			if ev.Script != nil {
+				go scriptRunner(cr.cfg).Notify(ctx, notify.Command{Args: ev.Script.Args, User: ev.Script.User, Group: ev.Script.Group})
+			}
+		}
+	}
+}
+
+// names renders an event's virtual and real server as keepalived does.
+func names(model *lvs.Model, ev lvs.Event) (vs, rs string) {
+	for _, s := range model.Status() {
+		if s.ID != ev.VS {
+			continue
+		}
+		vs = s.Name
+		for _, r := range s.RealServers {
+			if r.Key == ev.RS {
+				rs = r.Name
+			}
+		}
+	}
+	return vs, rs
+}
+
+// stop releases the virtual servers at shutdown (keepalived's
+// clear_services), unless -I; lvs_flush_on_stop full flushes everything.
+func (cr *checkerRole) stop(rec *lvs.Reconciler, c *config.Config) {
+	if cr.o.KeepIPVS {
+		return
+	}
+	if err := rec.Stop(c.Global.LVSFlushOnStop == config.LVSFlushFull); err != nil {
+		cr.o.Log.Error(fmt.Sprintf("Cannot remove the virtual servers: %v", err))
+	}
+}
+
+// Reload hands the new configuration to Run and waits for it.
+func (cr *checkerRole) Reload(ctx context.Context, c *config.Config) error {
+	req := reloadReq{cfg: c, done: make(chan error, 1)}
+	select {
+	case cr.reload <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	cr.mu.Lock()
+	cr.cfg = c
+	cr.mu.Unlock()
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Status renders the model for the control socket.
+func (cr *checkerRole) Status(context.Context) ([]control.VirtualServer, string) {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	if cr.model == nil {
+		return nil, cr.dpName
+	}
+	scheds := map[lvs.VSID]*config.VirtualServer{}
+	ids := lvs.IDs(cr.cfg.VirtualServers)
+	for i, vs := range cr.cfg.VirtualServers {
+		scheds[ids[i]] = vs
+	}
+	var out []control.VirtualServer
+	for _, s := range cr.model.Status() {
+		v := control.VirtualServer{Name: s.Name, Quorum: s.QuorumUp, Sorry: s.SorryUp}
+		if vs := scheds[s.ID]; vs != nil {
+			v.Scheduler, v.Method = vs.Sched, vs.Method.String()
+		}
+		for _, r := range s.RealServers {
+			h := cr.health[rsRef{id: s.ID, key: r.Key}]
+			v.RealServers = append(v.RealServers, control.RealServer{Name: r.Name, Up: r.Alive, Weight: int(r.Weight), Since: h.since, Reason: h.reason})
+		}
+		out = append(out, v)
+	}
+	return out, cr.dpName
 }

@@ -106,20 +106,26 @@ func (l *lab) node(name, addr4, addr6 string) *node {
 	return n
 }
 
-// start runs a daemon (our binary or Debian's keepalived) with conf.
+// start runs a daemon (our binary or Debian's keepalived) with conf and
+// -P (VRRP only).
 func (n *node) start(bin, conf string, extra ...string) {
+	n.t.Helper()
+	n.startArgs(bin, conf, append([]string{"-P"}, extra...)...)
+}
+
+// startArgs runs a daemon with conf and the given role options.
+func (n *node) startArgs(bin, conf string, extra ...string) {
 	n.t.Helper()
 	file := filepath.Join(n.dir, "keepalived.conf")
 	if err := os.WriteFile(file, []byte(conf), 0o644); err != nil {
 		n.t.Fatal(err)
 	}
-	args := []string{"-P", "-n", "-l", "-D", "-f", file,
+	args := []string{"-n", "-l", "-D", "-f", file,
 		"-p", filepath.Join(n.dir, "keepalived.pid"),
 		"-r", filepath.Join(n.dir, "vrrp.pid"),
 		"-c", filepath.Join(n.dir, "checkers.pid")}
-	args = append(args, extra...)
-	if n.parentMode {
-		args = args[1:] // no -P: keepalived's parent with its children
+	if !n.parentMode { // parent mode: keepalived's parent with its children
+		args = append(args, extra...)
 	}
 	n.cmd = n.ns.Command(append([]string{bin}, args...)...)
 	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out

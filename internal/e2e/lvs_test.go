@@ -1,0 +1,161 @@
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keepalived-go/keepalived/internal/testutil/netnstest"
+)
+
+// webServer serves a page naming itself on addr inside ns until stopped.
+type webServer struct {
+	ns   *netnstest.NS
+	addr string
+	name string
+	srv  *http.Server
+}
+
+func (w *webServer) start(t *testing.T) {
+	t.Helper()
+	var ln net.Listener
+	if err := w.ns.Do(func() (err error) { ln, err = net.Listen("tcp", w.addr); return err }); err != nil {
+		t.Fatal(err)
+	}
+	w.srv = &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) { fmt.Fprintln(rw, w.name) })}
+	go w.srv.Serve(ln)
+	t.Cleanup(func() { w.srv.Close() })
+}
+
+func (w *webServer) stop() { w.srv.Close() }
+
+// ask sends n requests from the client and lists who answered.
+func ask(t *testing.T, client *netnstest.NS, url string, n int) []string {
+	t.Helper()
+	var got []string
+	for range n {
+		out, err := client.Command("curl", "-s", "--max-time", "2", url).Output()
+		if err != nil {
+			got = append(got, "-")
+			continue
+		}
+		got = append(got, strings.TrimSpace(string(out)))
+	}
+	return got
+}
+
+func count(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}
+
+// TestLVSNATWithChecks: a virtual server with two real servers behind an
+// LVS-NAT director (the nftables dataplane here, the kernel having no
+// IPVS): requests are shared round robin; a real server whose web server
+// stops is removed after its check fails and added back when it returns,
+// with keepalived's log lines.
+func TestLVSNATWithChecks(t *testing.T) {
+	netnstest.Require(t)
+	front, back := netnstest.NewLAN(t, "front"), netnstest.NewLAN(t, "back")
+	client, dir := netnstest.New(t, "client"), netnstest.New(t, "dir")
+	rs1, rs2 := netnstest.New(t, "rs1"), netnstest.New(t, "rs2")
+	front.Attach(client, "eth0")
+	front.Attach(dir, "eth0")
+	back.Attach(dir, "eth1")
+	back.Attach(rs1, "eth0")
+	back.Attach(rs2, "eth0")
+	client.IP("addr", "add", "192.0.2.10/24", "dev", "eth0")
+	dir.IP("addr", "add", "192.0.2.1/24", "dev", "eth0")
+	dir.IP("addr", "add", "192.0.2.100/24", "dev", "eth0")
+	dir.IP("addr", "add", "198.51.100.1/24", "dev", "eth1")
+	dir.Exec("sysctl", "-qw", "net.ipv4.ip_forward=1")
+	for i, rs := range []*netnstest.NS{rs1, rs2} {
+		rs.IP("addr", "add", fmt.Sprintf("198.51.100.%d/24", 11+i), "dev", "eth0")
+		rs.IP("route", "add", "192.0.2.0/24", "via", "198.51.100.1")
+	}
+	web1 := &webServer{ns: rs1, addr: "198.51.100.11:80", name: "rs1"}
+	web2 := &webServer{ns: rs2, addr: "198.51.100.12:80", name: "rs2"}
+	web1.start(t)
+	web2.start(t)
+
+	n := &node{t: t, name: "dir", ns: dir, dir: t.TempDir(), out: &syncBuffer{}}
+	t.Cleanup(func() {
+		n.kill()
+		if t.Failed() {
+			t.Logf("=== director log:\n%s", n.out.String())
+		}
+	})
+	conf := `global_defs {
+    lvs_dataplane nftables
+}
+virtual_server 192.0.2.100 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.51.100.11 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }
+    real_server 198.51.100.12 80 {
+        weight 1
+        HTTP_GET {
+            url {
+                path /
+                status_code 200
+            }
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }
+}
+`
+	n.startArgs(ourBinary(t), conf, "-C")
+
+	url := "http://192.0.2.100/"
+	waitFor(t, 10*time.Second, "both real servers to answer", func() bool {
+		got := ask(t, client, url, 4)
+		return count(got, "rs1") == 2 && count(got, "rs2") == 2
+	})
+
+	const removed = "Removing service [198.51.100.11]:tcp:80 from VS [192.0.2.100]:tcp:80"
+	const added = "Adding service [198.51.100.11]:tcp:80 to VS [192.0.2.100]:tcp:80"
+	before := strings.Count(n.out.String(), removed)
+	web1.stop()
+	waitFor(t, 15*time.Second, "rs1 to be removed", func() bool {
+		return strings.Count(n.out.String(), removed) > before
+	})
+	if got := ask(t, client, url, 4); count(got, "rs2") != 4 {
+		t.Fatalf("with rs1 down the client got %v, want rs2 only", got)
+	}
+
+	before = strings.Count(n.out.String(), added)
+	web1.start(t)
+	waitFor(t, 15*time.Second, "rs1 to be added back", func() bool {
+		return strings.Count(n.out.String(), added) > before
+	})
+	waitFor(t, 5*time.Second, "both real servers again", func() bool {
+		got := ask(t, client, url, 4)
+		return count(got, "rs1") == 2 && count(got, "rs2") == 2
+	})
+
+	// At stop the director removes its virtual servers.
+	n.stop()
+	out, _ := dir.Command("nft", "list", "ruleset").CombinedOutput()
+	if strings.Contains(string(out), "198.51.100.11") {
+		t.Errorf("the virtual server's rules are still there after stop:\n%s", out)
+	}
+}
