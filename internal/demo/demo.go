@@ -6,6 +6,7 @@ package demo
 
 import (
 	"bufio"
+	"slices"
 	"context"
 	"encoding/json"
 	"errors"
@@ -112,14 +113,26 @@ func (d *demo) say(format string, args ...any) {
 	fmt.Fprintf(d.o.Out, "[%6.1fs] %s\n", time.Since(d.start).Seconds(), msg)
 }
 
+// webServers are the real servers: name and address on the back LAN.
+var webServers = []struct{ name, addr string }{
+	{"web1", "198.51.100.11"},
+	{"web2", "198.51.100.12"},
+}
+
+// gateway is the back LAN's virtual gateway (the second VRRP instance).
+const gateway = "198.51.100.254"
+
 // build creates the namespaces, links and web servers.
 func (d *demo) build() error {
-	d.say("building the lab: client, director1, director2 on 192.0.2.0/24; web servers answering on each director")
+	d.say("building the lab: client and directors on 192.0.2.0/24 (front), directors and web servers web1, web2 on 198.51.100.0/24 (back)")
 	l, err := lab.New(d.o.Prefix)
 	if err != nil {
 		return err
 	}
 	d.lab = l
+	if err := l.Bridge("br1"); err != nil {
+		return err
+	}
 	if err := l.Node("client", clientIP); err != nil {
 		return err
 	}
@@ -127,7 +140,25 @@ func (d *demo) build() error {
 		if err := l.Node(dr.name, dr.front+"/24"); err != nil {
 			return err
 		}
-		if err := d.web(dr.name, "0.0.0.0:80"); err != nil {
+		if err := l.Attach(dr.name, "eth1", "br1", dr.back+"/24"); err != nil {
+			return err
+		}
+		if err := l.Sysctl(dr.name, "net.ipv4.ip_forward", "1"); err != nil {
+			return err
+		}
+	}
+	for _, w := range webServers {
+		if err := l.AddNode(w.name); err != nil {
+			return err
+		}
+		if err := l.Attach(w.name, "eth0", "br1", w.addr+"/24"); err != nil {
+			return err
+		}
+		// Replies to the clients go back through the active director.
+		if err := l.Route(w.name, "192.0.2.0/24", gateway); err != nil {
+			return err
+		}
+		if err := d.web(w.name, w.addr+":80"); err != nil {
 			return err
 		}
 	}
@@ -154,31 +185,67 @@ func (d *demo) web(node, addr string) error {
 	return nil
 }
 
-// conf is a director's keepalived.conf, in the seeds' style.
+// conf is a director's keepalived.conf, in the seeds' style: a sync
+// group keeps the front VIP and the back LAN's gateway together (LVS-NAT),
+// and a virtual server balances HTTP over the web servers with checks.
 func (d *demo) conf(dr director) string {
 	pre := ""
 	if d.o.NoPreempt {
 		pre = "    nopreempt\n"
 	}
-	return fmt.Sprintf(`global_defs {
-    router_id %[1]s
-}
-
-vrrp_instance VI_1 {
+	instance := func(name string, vrid int, dev, addr string) string {
+		return fmt.Sprintf(`vrrp_instance %[1]s {
     state BACKUP
-    interface eth0
-    virtual_router_id 51
-    priority %[2]d
+    interface %[3]s
+    virtual_router_id %[2]d
+    priority %[4]d
     advert_int 1
-%[3]s    authentication {
+%[5]s    authentication {
         auth_type PASS
         auth_pass demo1234
     }
     virtual_ipaddress {
-        %[4]s/24
+        %[6]s/24
     }
 }
-`, dr.name, dr.prio, pre, vip)
+`, name, vrid, dev, dr.prio, pre, addr)
+	}
+	var rs strings.Builder
+	for _, w := range webServers {
+		fmt.Fprintf(&rs, `    real_server %s 80 {
+        weight 1
+        HTTP_GET {
+            url {
+                path /
+                status_code 200
+            }
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }
+`, w.addr)
+	}
+	return fmt.Sprintf(`global_defs {
+    router_id %[1]s
+}
+
+vrrp_sync_group VG_1 {
+    group {
+        VI_FRONT
+        VI_BACK
+    }
+}
+
+%[2]s
+%[3]s
+virtual_server %[4]s 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+%[5]s}
+`, dr.name, instance("VI_FRONT", 51, "eth0", vip.String()), instance("VI_BACK", 52, "eth1", gateway), vip, rs.String())
 }
 
 // startDirector writes the director's configuration and starts keepalived.
@@ -191,7 +258,7 @@ func (d *demo) startDirector(dr director) error {
 	if err := os.WriteFile(conf, []byte(d.conf(dr)), 0o644); err != nil {
 		return err
 	}
-	args := append(append([]string{}, d.o.Keepalived[1:]...), "-n", "-l", "-G", "-f", conf,
+	args := append(append([]string{}, d.o.Keepalived[1:]...), "-n", "-l", "-G", "-D", "-f", conf,
 		"-p", filepath.Join(dir, "keepalived.pid"), "-r", filepath.Join(dir, "vrrp.pid"), "-c", filepath.Join(dir, "checkers.pid"))
 	p, err := d.lab.Run(dr.name, d.o.Keepalived[0], append([]string{"keepalived"}, args...), filepath.Join(dir, "keepalived.log"))
 	if err != nil {
@@ -281,6 +348,7 @@ func (d *demo) table(ctx context.Context) {
 	}
 	tw := tabwriter.NewWriter(d.o.Out, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "           DIRECTOR\tSTATE\tPRIORITY\tMASTER\tVIP")
+	var rsLines []string
 	for _, dr := range directors {
 		state, prio, master := "down", "-", "-"
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -298,8 +366,27 @@ func (d *demo) table(ctx context.Context) {
 			has = vip.String()
 		}
 		fmt.Fprintf(tw, "           %s\t%s\t%s\t%s\t%s\n", dr.name, state, prio, master, has)
+		if state == "MASTER" {
+			for _, vs := range st.VirtualServers {
+				for _, rs := range vs.RealServers {
+					up := "DOWN"
+					if rs.Up {
+						up = "UP"
+					}
+					rsLines = append(rsLines, fmt.Sprintf("           %s\t%s\t%s\t%d\t%s", vs.Name, rs.Name, up, rs.Weight, rs.Reason))
+				}
+			}
+		}
 	}
 	tw.Flush()
+	if len(rsLines) > 0 {
+		tw = tabwriter.NewWriter(d.o.Out, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "           VIRTUAL SERVER\tREAL SERVER\tSTATE\tWEIGHT\tLAST FAILURE")
+		for _, l := range rsLines {
+			fmt.Fprintln(tw, l)
+		}
+		tw.Flush()
+	}
 }
 
 // crash kills a director as a dead machine: SIGKILL, link down.
@@ -345,11 +432,32 @@ func (d *demo) story(ctx context.Context) error {
 	if err := d.waitHolder(ctx, "director1", 15*time.Second); err != nil {
 		return err
 	}
-	d.say("director1 is MASTER and holds %s; director2 is BACKUP", vip)
+	d.say("director1 is MASTER and holds %s (and the gateway %s); director2 is BACKUP", vip, gateway)
+	if err := d.waitAnswers(ctx, "web1 web2 web1 web2", 15*time.Second); err != nil {
+		return err
+	}
 	d.table(ctx)
-	d.say("client -> http://%s/ : %s", vip, d.requests(4))
+	d.say("client -> http://%s/ : %s (LVS-NAT, round robin)", vip, d.requests(4))
 
-	d.say("step 2: director1 crashes (kill -9, link down)")
+	d.say("step 2: web1's web server stops")
+	d.stopWeb("web1")
+	start := time.Now()
+	if err := d.waitAnswers(ctx, "web2 web2 web2 web2", 15*time.Second); err != nil {
+		return err
+	}
+	d.say("the HTTP_GET check removed web1 after %v: client -> %s", time.Since(start).Round(100*time.Millisecond), d.requests(4))
+	d.table(ctx)
+	d.say("web1's web server starts again")
+	if err := d.web("web1", webServers[0].addr+":80"); err != nil {
+		return err
+	}
+	start = time.Now()
+	if err := d.waitAnswers(ctx, "web1 web2 web1 web2", 15*time.Second); err != nil {
+		return err
+	}
+	d.say("web1 is back in the pool after %v: client -> %s", time.Since(start).Round(100*time.Millisecond), d.requests(4))
+
+	d.say("step 3: director1 crashes (kill -9, link down)")
 	if err := d.crash("director1"); err != nil {
 		return err
 	}
@@ -366,7 +474,7 @@ func (d *demo) story(ctx context.Context) error {
 	d.table(ctx)
 	d.say("client -> http://%s/ : %s", vip, d.requests(4))
 
-	d.say("step 3: director1 comes back")
+	d.say("step 4: director1 comes back")
 	if err := d.lab.SetLink("director1", true); err != nil {
 		return err
 	}
@@ -389,6 +497,41 @@ func (d *demo) story(ctx context.Context) error {
 	d.say("client -> http://%s/ : %s", vip, d.requests(4))
 	d.say("done")
 	return nil
+}
+
+// stopWeb stops a web server (connections refused from now on).
+func (d *demo) stopWeb(name string) {
+	d.mu.Lock()
+	srv := d.webs[name]
+	delete(d.webs, name)
+	d.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+}
+
+// waitAnswers waits until four requests get the answers in want (the
+// names, in any order).
+func (d *demo) waitAnswers(ctx context.Context, want string, limit time.Duration) error {
+	sortWords := func(s string) string {
+		w := strings.Fields(s)
+		slices.Sort(w)
+		return strings.Join(w, " ")
+	}
+	deadline := time.Now().Add(limit)
+	var got string
+	for time.Now().Before(deadline) {
+		got = d.requests(len(strings.Fields(want)))
+		if sortWords(got) == sortWords(want) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the client's requests got %q, want %q", got, want)
 }
 
 // cleanup stops everything the demo started.

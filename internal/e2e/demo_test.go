@@ -24,9 +24,12 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{
 		"director1 is MASTER and holds 192.0.2.100",
-		"client -> http://192.0.2.100/ : director1 director1",
+		"(LVS-NAT, round robin)",
+		"the HTTP_GET check removed web1 after",
+		"client -> web2 web2 web2 web2",
+		"[198.51.100.11]:tcp:80  DOWN",
+		"web1 is back in the pool after",
 		"director2 took over: the client's requests failed for",
-		"client -> http://192.0.2.100/ : director2 director2",
 		"director1 preempted (priority 150 > 100)",
 		"done",
 	} {
