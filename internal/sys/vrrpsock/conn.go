@@ -43,9 +43,6 @@ type Conn struct {
 	ifindex int // 0 when not bound to an interface
 	ifname  string
 	rx, tx  *net.IPConn
-	// group is the multicast group joined; unicast the local address in
-	// unicast mode (received messages must be addressed to one of them).
-	group, unicast netip.Addr
 
 	mu  sync.Mutex // guards buf and oob (one reader at a time)
 	buf []byte
@@ -227,7 +224,7 @@ func (c *Conn) ReadFrom(b []byte) (int, vrrp.RecvMeta, error) {
 		} else {
 			r, ok = parse6(c.buf[:n], c.oob[:oobn], from)
 		}
-		if !ok || c.ifindex != 0 && r.meta.IfIndex != c.ifindex || !c.forUs(r.meta.Dst) {
+		if !ok || c.ifindex != 0 && r.meta.IfIndex != c.ifindex {
 			continue // not VRRP for us: another interface, or garbage
 		}
 		return copy(b, r.payload), r.meta, nil
