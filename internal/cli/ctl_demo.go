@@ -17,6 +17,9 @@ var demoVerb = ctlVerb{
 		asJSON := fs.Bool("json", false, "print the story as JSON events")
 		keep := fs.Bool("keep", false, "leave the lab running at the end, until Ctrl-C")
 		nopreempt := fs.Bool("nopreempt", false, "configure the directors with nopreempt")
+		// Every run checks each step and exits 1 when one fails; --ci
+		// says so explicitly for CI scripts.
+		_ = fs.Bool("ci", false, "non-interactive run for CI: exit 1 if any step does not happen as expected")
 		return func(ctx context.Context, cio ctlIO, _ []string) int {
 			self, err := os.Executable()
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/keepalived-go/keepalived/internal/config"
 	"github.com/keepalived-go/keepalived/internal/control"
+	"github.com/keepalived-go/keepalived/internal/sys/netlink"
 	"github.com/keepalived-go/keepalived/internal/sys/proc"
 )
 
@@ -24,6 +25,9 @@ type child struct {
 	name  string // "VRRP" or "Healthcheck", as keepalived's messages
 	ident string // "Keepalived_vrrp", "Keepalived_healthcheckers"
 	pid   string // its pid file, whose .ctl is its control socket
+
+	// died runs when the child dies, before it is restarted.
+	died func()
 
 	mu  sync.Mutex
 	cur *proc.Child
@@ -57,9 +61,11 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 	}
 	defer pf.Remove()
 
+	pc := &parentControl{o: o, cfg: c, started: time.Now(), reloadReq: make(chan chan error)}
 	var children []*child
 	if len(c.Instances) > 0 {
-		children = append(children, &child{role: "vrrp", name: "VRRP", ident: "Keepalived_vrrp", pid: orDefault(o.VRRPPIDFile, DefaultVRRPPIDFile)})
+		children = append(children, &child{role: "vrrp", name: "VRRP", ident: "Keepalived_vrrp", pid: orDefault(o.VRRPPIDFile, DefaultVRRPPIDFile),
+			died: func() { releaseVIPs(log, pc.config()) }})
 	}
 	if len(c.VirtualServers) > 0 {
 		children = append(children, &child{role: "check", name: "Healthcheck", ident: "Keepalived_healthcheckers", pid: orDefault(o.CheckersPIDFile, DefaultCheckersPIDFile)})
@@ -73,7 +79,7 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 			supervise(sctx, log, ch)
 		}()
 	}
-	pc := &parentControl{o: o, started: time.Now(), children: children, reloadReq: make(chan chan error)}
+	pc.children = children
 	cctx, stopControl := context.WithCancel(ctx)
 	go func() {
 		if err := control.Serve(cctx, control.SocketPath(mainPID), pc); err != nil {
@@ -141,6 +147,9 @@ func supervise(ctx context.Context, log *slog.Logger, ch *child) {
 			case <-p.Done():
 			}
 			log.Error(fmt.Sprintf("%s child process(%d) died: Respawning", ch.name, p.Pid()))
+			if ch.died != nil {
+				ch.died()
+			}
 		}
 		if time.Since(started) > time.Minute {
 			delay = time.Second
@@ -157,6 +166,30 @@ func supervise(ctx context.Context, log *slog.Logger, ch *child) {
 	}
 }
 
+// releaseVIPs removes the virtual addresses of every instance at once
+// when the VRRP child dies: keepalived leaves them until the new child
+// starts, so two nodes answer for a VIP meanwhile. The new child
+// re-adds them if it becomes MASTER again.
+func releaseVIPs(log *slog.Logger, c *config.Config) {
+	nl, err := netlink.New(netlink.Options{Logger: log})
+	if err != nil {
+		log.Error(fmt.Sprintf("Cannot remove the dead VRRP child's addresses: %v", err))
+		return
+	}
+	defer nl.Close()
+	for _, in := range c.Instances {
+		for _, list := range [][]*config.IPAddress{in.VIPs, in.ExcludedVIPs} {
+			removed, err := nl.RemoveStale(list, in.Interface)
+			if err != nil {
+				log.Error(fmt.Sprintf("(%s) cannot remove the dead VRRP child's addresses: %v", in.Name, err))
+			}
+			for _, p := range removed {
+				log.Info(fmt.Sprintf("(%s) removed %s left by the dead VRRP child", in.Name, p))
+			}
+		}
+	}
+}
+
 // parentControl answers the parent's control socket.
 type parentControl struct {
 	o         Options
@@ -166,6 +199,14 @@ type parentControl struct {
 
 	mu       sync.Mutex
 	reloaded time.Time
+	// cfg is the configuration the children run (the last good one).
+	cfg *config.Config
+}
+
+func (pc *parentControl) config() *config.Config {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return pc.cfg
 }
 
 // Status merges the children's answers.
@@ -216,7 +257,8 @@ func (pc *parentControl) reload() error {
 	if pc.o.Reload == nil {
 		return errors.New("reload is not possible: no configuration loader")
 	}
-	if _, ok := pc.o.Reload(); !ok {
+	c, ok := pc.o.Reload()
+	if !ok {
 		err := errors.New("the new configuration has errors (see the log); the running configuration is kept")
 		log.Error("Reload failed: " + err.Error())
 		return err
@@ -224,6 +266,7 @@ func (pc *parentControl) reload() error {
 	pc.forward(proc.Reload)
 	pc.mu.Lock()
 	pc.reloaded = time.Now()
+	pc.cfg = c
 	pc.mu.Unlock()
 	log.Info("Reload complete")
 	return nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -58,6 +59,14 @@ vrrp_instance VI_1 {
 	}
 	if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
+	}
+	// The parent removes the dead child's VIP at once (keepalived leaves
+	// it until the new child starts).
+	waitFor(t, 2*time.Second, "the parent to remove the dead child's VIP", func() bool {
+		return !a.hasAddr("192.0.2.100") || a.out.contains("left by the dead VRRP child")
+	})
+	if !a.out.contains("(VI_1) removed 192.0.2.100/24 left by the dead VRRP child") {
+		t.Errorf("the parent did not remove the VIP of its dead child")
 	}
 	waitFor(t, 10*time.Second, "the respawn", func() bool {
 		return a.out.contains("VRRP child process(" + strconv.Itoa(child) + ") died: Respawning")
@@ -124,4 +133,62 @@ func TestSystemdNotify(t *testing.T) {
 	next("READY=1")
 	a.stop()
 	next("STOPPING=1")
+}
+
+// TestReload: keepalivedctl reload with an unchanged configuration moves
+// nothing; a broken one is refused, logged with FILE:LINE, and the old
+// one keeps running; a lower priority takes effect in place.
+func TestReload(t *testing.T) {
+	l := newLab(t)
+	bin := ourBinary(t)
+	ctl := filepath.Join(t.TempDir(), "keepalivedctl")
+	if out, err := exec.Command("go", "build", "-o", ctl, "../../cmd/keepalivedctl").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	confA := fmt.Sprintf(confV2PASS, "a", "MASTER", 150)
+	a.start(bin, confA)
+	b.start(bin, fmt.Sprintf(confV2PASS, "b", "BACKUP", 100))
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+	reload := func(conf string) (string, error) {
+		if err := os.WriteFile(filepath.Join(a.dir, "keepalived.conf"), []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(ctl, "reload", "--socket", filepath.Join(a.dir, "keepalived.ctl")).CombinedOutput()
+		return string(out), err
+	}
+	entries := strings.Count(a.out.String(), "Entering")
+	garps := strings.Count(a.out.String(), "Sending/queueing gratuitous")
+	if out, err := reload(confA); err != nil || !strings.Contains(out, "reloaded") {
+		t.Fatalf("reload of the same configuration: %v\n%s", err, out)
+	}
+	time.Sleep(2 * time.Second)
+	if n := strings.Count(a.out.String(), "Entering"); n != entries {
+		t.Errorf("an unchanged reload made %d transitions", n-entries)
+	}
+	if n := strings.Count(a.out.String(), "Sending/queueing gratuitous"); n != garps {
+		t.Errorf("an unchanged reload sent gratuitous ARPs")
+	}
+
+	broken := strings.Replace(confA, "virtual_router_id 51", "virtual_router_id 999", 1)
+	out, err := reload(broken)
+	if err == nil {
+		t.Fatalf("a broken configuration was accepted:\n%s", out)
+	}
+	if !strings.Contains(out, "the running configuration is kept") {
+		t.Errorf("keepalivedctl reload did not say why:\n%s", out)
+	}
+	if !a.out.contains(filepath.Join(a.dir, "keepalived.conf") + ":8: number '999' outside range [1, 255]") {
+		t.Errorf("the daemon did not log the problem with FILE:LINE")
+	}
+	time.Sleep(2 * time.Second)
+	if h := holders("192.0.2.100", a, b); len(h) != 1 || h[0] != "a" {
+		t.Fatalf("after a refused reload the VIP is held by %v, want [a]", h)
+	}
+
+	if out, err := reload(strings.Replace(confA, "priority 150", "priority 90", 1)); err != nil {
+		t.Fatalf("reload with priority 90: %v\n%s", err, out)
+	}
+	waitHolder(t, 10*time.Second, "192.0.2.100", b, a, b)
 }

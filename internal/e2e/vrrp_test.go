@@ -331,3 +331,57 @@ func TestNotifyFIFO(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestPartitionHeals: when VRRP between the two directors is cut (an
+// nftables rule drops protocol 112 on b) both become MASTER; when it
+// heals, exactly one master remains: the higher priority.
+func TestPartitionHeals(t *testing.T) {
+	l := newLab(t)
+	bin := ourBinary(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	a.start(bin, fmt.Sprintf(confV2PASS, "a", "MASTER", 150))
+	b.start(bin, fmt.Sprintf(confV2PASS, "b", "BACKUP", 100))
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+
+	b.ns.Exec("nft", "add table inet kgo_partition")
+	b.ns.Exec("nft", "add chain inet kgo_partition in { type filter hook input priority 0 ; }")
+	b.ns.Exec("nft", "add rule inet kgo_partition in ip protocol 112 drop")
+	waitFor(t, 10*time.Second, "both to be master during the partition", func() bool {
+		return a.hasAddr("192.0.2.100") && b.hasAddr("192.0.2.100")
+	})
+
+	b.ns.Exec("nft", "delete table inet kgo_partition")
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+	if !a.out.contains("(VI_1) Received advert from 192.0.2.2 with lower priority 100, ours 150, forcing new election") {
+		t.Errorf("a did not log the lower priority advert that ended the split")
+	}
+	// Stable: still one master a few adverts later.
+	time.Sleep(3 * time.Second)
+	if h := holders("192.0.2.100", a, b); len(h) != 1 || h[0] != "a" {
+		t.Fatalf("after healing the VIP is held by %v", h)
+	}
+}
+
+// TestTcpdumpDecodesOurAdverts: tcpdump reads our adverts as it reads
+// keepalived's: "VRRPv2, Advertisement, vrid 51, prio 150, authtype
+// simple, intvl 1s, length 20".
+func TestTcpdumpDecodesOurAdverts(t *testing.T) {
+	if _, err := exec.LookPath("tcpdump"); err != nil {
+		t.Skip("tcpdump is not installed")
+	}
+	l := newLab(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	a.start(ourBinary(t), fmt.Sprintf(confV2PASS, "a", "MASTER", 150))
+	waitFor(t, 10*time.Second, "a to become master", func() bool { return a.hasAddr("192.0.2.100") })
+	out, err := b.ns.Command("timeout", "5", "tcpdump", "-n", "-v", "-c", "2", "-i", "eth0", "ip proto 112").CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "packets captured") {
+		t.Fatalf("tcpdump: %v\n%s", err, out)
+	}
+	for _, want := range []string{"tos 0xc0", "ttl 255", "VRRPv2, Advertisement, vrid 51, prio 150, authtype simple, intvl 1s, length 20", "addrs: 192.0.2.100 auth \"s3cret\""} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("tcpdump output lacks %q:\n%s", want, out)
+		}
+	}
+}
