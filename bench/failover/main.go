@@ -24,6 +24,9 @@ import (
 
 var vip = netip.MustParseAddr("192.0.2.100")
 
+// failed keeps the daemons' logs for a look.
+var failed bool
+
 type variant struct {
 	name    string
 	version int
@@ -60,7 +63,11 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if !failed {
+			os.RemoveAll(dir)
+		}
+	}()
 	if *ours == "" {
 		*ours = filepath.Join(dir, "keepalived")
 		if out, err := exec.Command("go", "build", "-o", *ours, "./cmd/keepalived").CombinedOutput(); err != nil {
@@ -76,8 +83,9 @@ func main() {
 				for i, bin := range []string{*ours, *theirs} {
 					vipT, tcpT, err := once(dir, bin, v, crash)
 					if err != nil {
+						failed = true
 						fmt.Fprintln(os.Stderr, "failover:", err)
-						os.Exit(1)
+						return
 					}
 					res[i][0] = append(res[i][0], vipT)
 					res[i][1] = append(res[i][1], tcpT)
@@ -102,7 +110,12 @@ func median(d []time.Duration) time.Duration {
 
 // once runs one failover and returns the time until the backup holds the
 // VIP and until a TCP connection to the VIP succeeds.
-func once(dir, bin string, v variant, crash bool) (time.Duration, time.Duration, error) {
+func once(top, bin string, v variant, crash bool) (time.Duration, time.Duration, error) {
+	// A directory per run: pid files of an earlier run must not collide.
+	dir, err := os.MkdirTemp(top, "run")
+	if err != nil {
+		return 0, 0, err
+	}
 	l, err := lab.New("kgo-bench")
 	if err != nil {
 		return 0, 0, err
@@ -139,7 +152,7 @@ func once(dir, bin string, v variant, crash bool) (time.Duration, time.Duration,
 		if err := os.WriteFile(file, []byte(conf(v, node.prio)), 0o644); err != nil {
 			return 0, 0, err
 		}
-		p, err := l.Run(node.name, bin, []string{"keepalived", "-P", "-n", "-f", file,
+		p, err := l.Run(node.name, bin, []string{"keepalived", "-P", "-n", "-l", "-D", "-f", file,
 			"-p", filepath.Join(d, "k.pid"), "-r", filepath.Join(d, "v.pid"), "-c", filepath.Join(d, "c.pid")},
 			filepath.Join(d, "log"))
 		if err != nil {
@@ -177,7 +190,7 @@ func once(dir, bin string, v variant, crash bool) (time.Duration, time.Duration,
 		time.Sleep(5 * time.Millisecond)
 	}
 	if vipT == 0 || tcpT == 0 {
-		return 0, 0, fmt.Errorf("%s: no takeover within 15 s", bin)
+		return 0, 0, fmt.Errorf("%s: no takeover within 15 s (VIP after %v, TCP after %v; logs in %s)", bin, vipT, tcpT, dir)
 	}
 	return vipT, tcpT, nil
 }

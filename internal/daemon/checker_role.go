@@ -147,11 +147,14 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 		log.Warn(fmt.Sprintf("Cannot set the LVS timeouts: %v", err))
 	}
 	model, evs := lvs.New(c, nil)
-	n := newNotifier(c, cr.o, notify.FIFOs{})
+	fctx, stopFIFOScripts := context.WithCancel(context.Background())
+	fifos, fifoSet := lvsFIFOs(fctx, c, log, scriptRunner(c).Notify)
+	n := newNotifier(c, cr.o, fifos)
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		n.Close(cctx)
 		cancel()
+		fifoSet.close(stopFIFOScripts)
 	}()
 	cr.setModel(model)
 	cr.handle(ctx, n, model, evs, "")

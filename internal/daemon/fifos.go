@@ -74,3 +74,13 @@ func vrrpFIFOs(ctx context.Context, c *config.Config, log *slog.Logger, run noti
 		VRRP: s.openFIFO(ctx, log, run, g.VRRPNotifyFIFO, g.VRRPNotifyFIFOScript, "vrrp_"),
 	}, s
 }
+
+// lvsFIFOs opens notify_fifo and lvs_notify_fifo for the checker role.
+func lvsFIFOs(ctx context.Context, c *config.Config, log *slog.Logger, run notify.Runner) (notify.FIFOs, *fifoSet) {
+	s := &fifoSet{}
+	g := &c.Global
+	return notify.FIFOs{
+		All: s.openFIFO(ctx, log, run, g.NotifyFIFO, g.NotifyFIFOScript, ""),
+		LVS: s.openFIFO(ctx, log, run, g.LVSNotifyFIFO, g.LVSNotifyFIFOScript, "lvs_"),
+	}, s
+}

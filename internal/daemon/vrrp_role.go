@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
+	"os/user"
 	"sync"
 	"time"
 
@@ -68,9 +70,53 @@ func newNotifier(c *config.Config, o Options, fifos notify.FIFOs) *notify.Notifi
 	})
 }
 
-// scriptRunner runs scripts as script_user (root by default).
+// defaultScriptUser is the user scripts run as without script_user:
+// keepalived_script when it exists, else root (keepalived's default).
+const defaultScriptUser = "keepalived_script"
+
+// scriptRunner runs scripts as script_user, or keepalived_script, or
+// root.
 func scriptRunner(c *config.Config) exec.Runner {
-	return exec.Runner{User: c.Global.ScriptUser, Group: c.Global.ScriptGroup, SupplementaryGroups: c.Global.ScriptSupplementaryGroups}
+	u := c.Global.ScriptUser
+	if u == "" {
+		if _, err := user.Lookup(defaultScriptUser); err == nil {
+			u = defaultScriptUser
+		}
+	}
+	return exec.Runner{User: u, Group: c.Global.ScriptGroup, SupplementaryGroups: c.Global.ScriptSupplementaryGroups}
+}
+
+// warnScriptUser logs keepalived's warning when scripts will run as root
+// because neither script_user nor the keepalived_script user exists.
+func warnScriptUser(c *config.Config, log *slog.Logger) {
+	if c.Global.ScriptUser != "" || !hasScripts(c) {
+		return
+	}
+	if _, err := user.Lookup(defaultScriptUser); err != nil {
+		log.Warn("WARNING - default user '" + defaultScriptUser + "' for script execution does not exist - please create.")
+	}
+}
+
+// hasScripts says whether the configuration runs any script.
+func hasScripts(c *config.Config) bool {
+	if len(c.Scripts) > 0 || c.Global.NotifyFIFOScript != nil || c.Global.VRRPNotifyFIFOScript != nil || c.Global.LVSNotifyFIFOScript != nil {
+		return true
+	}
+	for _, in := range c.Instances {
+		for _, s := range []*config.Script{in.NotifyMaster, in.NotifyBackup, in.NotifyFault, in.NotifyStop, in.Notify, in.NotifyMasterRxLowerPri, in.NotifyDeleted} {
+			if s != nil {
+				return true
+			}
+		}
+	}
+	for _, vs := range c.VirtualServers {
+		for _, rs := range vs.RealServers {
+			if rs.NotifyUp != nil || rs.NotifyDown != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // notifyState maps a VRRP state to the notifier's.

@@ -3,12 +3,15 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/keepalived-go/keepalived/internal/testutil/netnstest"
 )
 
 const confV2PASS = `
@@ -384,4 +387,80 @@ func TestTcpdumpDecodesOurAdverts(t *testing.T) {
 			t.Errorf("tcpdump output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// TestTrackProcessScriptAndInterface: the seeds' tracking scenarios. A
+// `kill -0` check of a real service process (as `killall -0 nginx`)
+// moves the VIP when the process dies and back when it returns; a
+// tracked interface going down puts the instance in FAULT.
+func TestTrackProcessScriptAndInterface(t *testing.T) {
+	l := newLab(t)
+	bin := ourBinary(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	side := netnstest.NewLAN(t, "side")
+	side.Attach(a.ns, "eth1")
+	svc := exec.Command("sleep", "1000")
+	if err := svc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Process.Kill(); svc.Wait() })
+	writeScript(t, a.dir+"/svc.pid", fmt.Sprint(svc.Process.Pid))
+	conf := func(prio int, dir string) string {
+		return fmt.Sprintf(`global_defs {
+    router_id n%[1]d
+}
+vrrp_script chk_svc {
+    script "/bin/sh -c 'kill -0 $(cat %[2]s/svc.pid)'"
+    interval 1
+    fall 1
+    rise 1
+    weight -60
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority %[1]d
+    advert_int 1
+    track_script {
+        chk_svc
+    }
+    track_interface {
+        %[3]s
+    }
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+`, prio, dir, map[bool]string{true: "eth1", false: "eth0"}[dir == a.dir])
+	}
+	writeScript(t, b.dir+"/svc.pid", fmt.Sprint(os.Getpid()))
+	a.start(bin, conf(150, a.dir))
+	b.start(bin, conf(100, b.dir))
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+
+	// The service dies: 150-60 = 90 < 100.
+	svc.Process.Kill()
+	svc.Wait()
+	waitHolder(t, 10*time.Second, "192.0.2.100", b, a, b)
+	if !a.out.contains("VRRP_Script(chk_svc) failed") {
+		t.Errorf("a did not log the failed script")
+	}
+	// It comes back (a new process): a preempts.
+	svc = exec.Command("sleep", "1000")
+	if err := svc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	writeScript(t, a.dir+"/svc.pid", fmt.Sprint(svc.Process.Pid))
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+
+	// The tracked interface goes down: FAULT, the VIP moves.
+	a.ns.IP("link", "set", "eth1", "down")
+	waitHolder(t, 10*time.Second, "192.0.2.100", b, a, b)
+	if !a.out.contains("(VI_1): entering FAULT state (interface eth1 down)") {
+		t.Errorf("a did not log its FAULT")
+	}
+	a.ns.IP("link", "set", "eth1", "up")
+	waitHolder(t, 15*time.Second, "192.0.2.100", a, a, b)
 }
