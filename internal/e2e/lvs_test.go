@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +159,53 @@ virtual_server 192.0.2.100 80 {
 	if strings.Contains(string(out), "198.51.100.11") {
 		t.Errorf("the virtual server's rules are still there after stop:\n%s", out)
 	}
+}
+
+// TestLVSNATExample runs examples/lvs-nat/lb1.conf as the operator
+// would (parent, VRRP child, checker child) on a director between a
+// client and two web servers: it becomes MASTER of both VIPs, balances
+// the client's requests, and drops a web server that stops.
+func TestLVSNATExample(t *testing.T) {
+	netnstest.Require(t)
+	front, back := netnstest.NewLAN(t, "front"), netnstest.NewLAN(t, "back")
+	client, dir := netnstest.New(t, "client"), netnstest.New(t, "dir")
+	rs1, rs2 := netnstest.New(t, "rs1"), netnstest.New(t, "rs2")
+	front.Attach(client, "eth0")
+	front.Attach(dir, "eth0")
+	back.Attach(dir, "eth1")
+	back.Attach(rs1, "eth0")
+	back.Attach(rs2, "eth0")
+	client.IP("addr", "add", "192.0.2.10/24", "dev", "eth0")
+	dir.IP("addr", "add", "192.0.2.1/24", "dev", "eth0")
+	dir.IP("addr", "add", "198.51.100.1/24", "dev", "eth1")
+	dir.Exec("sysctl", "-qw", "net.ipv4.ip_forward=1")
+	for i, rs := range []*netnstest.NS{rs1, rs2} {
+		rs.IP("addr", "add", fmt.Sprintf("198.51.100.%d/24", 11+i), "dev", "eth0")
+		rs.IP("route", "add", "192.0.2.0/24", "via", "198.51.100.254")
+	}
+	web1 := &webServer{ns: rs1, addr: "198.51.100.11:80", name: "rs1"}
+	web2 := &webServer{ns: rs2, addr: "198.51.100.12:80", name: "rs2"}
+	web1.start(t)
+	web2.start(t)
+	conf, err := os.ReadFile("../../examples/lvs-nat/lb1.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &node{t: t, name: "lb1", ns: dir, dir: t.TempDir(), out: &syncBuffer{}, parentMode: true}
+	t.Cleanup(func() {
+		n.kill()
+		if t.Failed() {
+			t.Logf("=== lb1 log:\n%s", n.out.String())
+		}
+	})
+	n.startArgs(ourBinary(t), string(conf))
+	url := "http://192.0.2.100/"
+	waitFor(t, 15*time.Second, "both web servers through the VIP", func() bool {
+		got := ask(t, client, url, 4)
+		return count(got, "rs1") == 2 && count(got, "rs2") == 2
+	})
+	web1.stop()
+	waitFor(t, 15*time.Second, "rs1 to leave the pool", func() bool {
+		return count(ask(t, client, url, 4), "rs2") == 4
+	})
 }
