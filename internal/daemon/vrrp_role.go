@@ -138,6 +138,8 @@ func notifyFunc(n *notify.Notifier) func(vrrp.Transition) {
 		switch {
 		case t.Group != nil:
 			n.Group(t.Group, notifyState(t.State))
+		case t.PriorityChange:
+			n.PriorityChange(t.Instance, t.State == vrrp.StateMaster, t.Priority)
 		case t.From.IsValid():
 			n.MasterRxLowerPri(t.Instance, t.Priority)
 		default:

@@ -315,19 +315,31 @@ func TestNotifyFIFO(t *testing.T) {
 	l := newLab(t)
 	a := l.node("a", "192.0.2.1", "")
 	writeScript(t, a.dir+"/reader", "#!/bin/sh\nwhile read line; do echo \"$line\" >> "+a.dir+"/fifo.log; done < \"$1\"\n")
+	writeScript(t, a.dir+"/check", "#!/bin/sh\n[ ! -e "+a.dir+"/down ]\n")
 	conf := fmt.Sprintf(`global_defs {
     notify_fifo %[1]s/notify.fifo
     notify_fifo_script %[1]s/reader
+    vrrp_notify_priority_changes
 }
-`, a.dir) + fmt.Sprintf(confV2PASS, "a", "MASTER", 150)
+vrrp_script chk {
+    script %[1]s/check
+    interval 1
+    weight -10
+}
+`, a.dir) + strings.Replace(fmt.Sprintf(confV2PASS, "a", "MASTER", 150), "    virtual_ipaddress {", "    track_script {\n        chk\n    }\n    virtual_ipaddress {", 1)
 	a.start(ourBinary(t), conf)
 	waitFor(t, 10*time.Second, "the FIFO lines", func() bool {
 		return fileContains(a.dir+"/fifo.log", `INSTANCE "VI_1" BACKUP 150`) &&
 			fileContains(a.dir+"/fifo.log", `INSTANCE "VI_1" MASTER 150`)
 	})
+	// vrrp_notify_priority_changes: a priority change while MASTER.
+	writeScript(t, a.dir+"/down", "")
+	waitFor(t, 10*time.Second, "the priority change line", func() bool {
+		return fileContains(a.dir+"/fifo.log", `INSTANCE "VI_1" MASTER_PRIORITY 140`)
+	})
 	a.stop()
 	deadline := time.Now().Add(5 * time.Second)
-	for !fileContains(a.dir+"/fifo.log", `INSTANCE "VI_1" STOP 150`) {
+	for !fileContains(a.dir+"/fifo.log", `INSTANCE "VI_1" STOP 140`) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no STOP line; the FIFO reader wrote:\n%s", readFile(a.dir+"/fifo.log"))
 		}

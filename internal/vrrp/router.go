@@ -62,6 +62,9 @@ type Transition struct {
 	// From is set for a MASTER_RX_LOWER_PRI event (State is MASTER):
 	// the sender of the lower priority advert.
 	From netip.Addr
+	// PriorityChange is set when only the effective priority changed
+	// (for notify_priority_changes); State is the current state.
+	PriorityChange bool
 }
 
 // Router runs a set of VRRP instances on one goroutine: it reads the
@@ -242,7 +245,13 @@ func (r *Router) SetPriority(ctx context.Context, name string, total int) error 
 	if !ok {
 		return fmt.Errorf("vrrp_instance %s: no such instance", name)
 	}
-	r.do(ctx, func(now time.Time) { r.exec(now, m, m.in.SetPriority(now, total)) })
+	r.do(ctx, func(now time.Time) {
+		before := m.in.Priority()
+		r.exec(now, m, m.in.SetPriority(now, total))
+		if after := m.in.Priority(); after != before && r.deps.Notify != nil {
+			r.deps.Notify(Transition{Instance: m.cfg, State: m.in.State(), Priority: after, PriorityChange: true})
+		}
+	})
 	return nil
 }
 
