@@ -1,0 +1,151 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// findVMRun looks for the project's vmrun: $VMRUN, else
+// shared/tools/vmrun in a parent directory.
+func findVMRun() string {
+	if p := os.Getenv("VMRUN"); p != "" {
+		return p
+	}
+	dir, err := os.Getwd()
+	for err == nil {
+		p := filepath.Join(dir, "shared", "tools", "vmrun")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return ""
+}
+
+// ipvsScenario runs inside the VM (real kernel IPVS): the VM's root
+// namespace is an LVS-NAT director running our keepalived -C; a client
+// and two busybox httpd real servers live in namespaces. It prints STEP
+// lines the host test checks, and ipvsadm -Ln at each step.
+const ipvsScenario = `
+set -u
+ip netns add client; ip netns add rs1; ip netns add rs2
+ip link add c0 type veth peer name eth0 netns client
+ip link add r1 type veth peer name eth0 netns rs1
+ip link add r2 type veth peer name eth0 netns rs2
+ip addr add 192.0.2.1/24 dev c0; ip addr add 192.0.2.100/24 dev c0; ip link set c0 up
+ip link add br1 type bridge; ip link set br1 up
+ip link set r1 master br1; ip link set r2 master br1; ip link set r1 up; ip link set r2 up
+ip addr add 198.51.100.1/24 dev br1
+echo 1 > /proc/sys/net/ipv4/ip_forward
+ip -n client addr add 192.0.2.10/24 dev eth0; ip -n client link set eth0 up; ip -n client link set lo up
+for i in 1 2; do
+  ip -n rs$i addr add 198.51.100.1$i/24 dev eth0; ip -n rs$i link set eth0 up; ip -n rs$i link set lo up
+  ip -n rs$i route add 192.0.2.0/24 via 198.51.100.1
+  mkdir -p /www/rs$i; echo rs$i > /www/rs$i/index.html
+  ip netns exec rs$i busybox httpd -p 80 -h /www/rs$i
+done
+cat > /opt/k.conf <<'CONF'
+global_defs {
+    lvs_dataplane ipvs
+}
+virtual_server 192.0.2.100 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.51.100.11 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }
+    real_server 198.51.100.12 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }
+}
+CONF
+/opt/keepalived -C -n -l -D -f /opt/k.conf -p /run/k.pid -r /run/v.pid -c /run/c.pid > /tmp/k.log 2>&1 &
+ask() { for n in 1 2 3 4; do ip netns exec client curl -s --max-time 2 http://192.0.2.100/; done | sort | tr '\n' ' '; echo; }
+waitfor() { for n in $(seq 1 60); do got=$(ask); [ "$got" = "$1" ] && return 0; sleep 0.5; done; echo "got: $got"; return 1; }
+if waitfor "rs1 rs1 rs2 rs2 "; then echo "STEP both-served"; fi
+ipvsadm -Ln
+kill $(ip netns pids rs1)
+if waitfor "rs2 rs2 rs2 rs2 "; then echo "STEP rs1-removed"; fi
+ipvsadm -Ln
+ipvsadm -Ln | grep -q 198.51.100.11 || echo "STEP ipvsadm-without-rs1"
+ip netns exec rs1 busybox httpd -p 80 -h /www/rs1
+if waitfor "rs1 rs1 rs2 rs2 "; then echo "STEP rs1-back"; fi
+kill -TERM $(cat /run/k.pid); sleep 2
+ipvsadm -Ln | grep -q 192.0.2.100 || echo "STEP released-at-stop"
+cat /tmp/k.log
+`
+
+// TestKernelIPVSDaemon runs our daemon's checker role against the real
+// kernel IPVS in the vmrun VM (the host has no IPVS): requests through
+// an LVS-NAT virtual server reach both real servers, a stopped one leaves
+// the pool (and ipvsadm -Ln), comes back, and the service is removed at
+// stop. Skipped where vmrun or qemu are missing, or with -short.
+func TestKernelIPVSDaemon(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots a VM")
+	}
+	vmrun := findVMRun()
+	if vmrun == "" {
+		t.Skip("vmrun not found (set VMRUN)")
+	}
+	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
+		t.Skip("qemu-system-x86_64 missing")
+	}
+	for _, f := range []string{"/usr/sbin/ipvsadm", "/usr/sbin/ip", "/usr/bin/curl"} {
+		if _, err := os.Stat(f); err != nil {
+			t.Skipf("%s missing", f)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "keepalived")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/keepalived")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	script := filepath.Join(t.TempDir(), "scenario.sh")
+	if err := os.WriteFile(script, []byte(ipvsScenario), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	out, err := exec.Command(vmrun, "-m", "ip_vs,ip_vs_rr,veth,bridge", "-t", "240",
+		"-f", bin+":/opt/keepalived", "-f", script+":/opt/scenario.sh",
+		"-f", "/usr/sbin/ipvsadm", "-f", "/usr/sbin/ip", "-f", "/usr/bin/curl",
+		"--", "bash /opt/scenario.sh").CombinedOutput()
+	t.Logf("VM run took %v", time.Since(start).Round(time.Second))
+	if err != nil {
+		t.Fatalf("vmrun: %v\n%s", err, out)
+	}
+	for _, step := range []string{"both-served", "rs1-removed", "ipvsadm-without-rs1", "rs1-back", "released-at-stop"} {
+		if !strings.Contains(string(out), "STEP "+step) {
+			t.Errorf("step %s did not happen", step)
+		}
+	}
+	for _, line := range []string{"Using the ipvs dataplane", "Removing service [198.51.100.11]:tcp:80 from VS [192.0.2.100]:tcp:80", "Adding service [198.51.100.11]:tcp:80 to VS [192.0.2.100]:tcp:80"} {
+		if !strings.Contains(string(out), line) {
+			t.Errorf("the daemon did not log %q", line)
+		}
+	}
+	if t.Failed() {
+		t.Logf("VM output:\n%s", out)
+	}
+}
