@@ -60,6 +60,7 @@ func (e *vrrpEnv) deps(o Options) vrrp.Deps {
 	return vrrp.Deps{
 		Links:     e.nl,
 		Addrs:     e.nl,
+		VMACs:     e.nl,
 		Announcer: e.ann,
 		Listen: func(s vrrp.SocketSpec) (vrrp.Conn, error) {
 			opts := vrrpsock.Options{Family: s.Family, Interface: s.Interface, Index: s.IfIndex, Group: s.Group}

@@ -476,3 +476,35 @@ vrrp_instance VI_1 {
 	a.ns.IP("link", "set", "eth1", "up")
 	waitHolder(t, 15*time.Second, "192.0.2.100", a, a, b)
 }
+
+// TestUseVMAC: with use_vmac the master puts the VIP on a macvlan
+// vrrp.51 whose MAC is the VRRP virtual MAC 00:00:5e:00:01:33; the
+// backup takes it over; the VMAC is removed at stop.
+func TestUseVMAC(t *testing.T) {
+	l := newLab(t)
+	bin := ourBinary(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	conf := func(state string, prio int) string {
+		return strings.Replace(fmt.Sprintf(confV2PASS, state, state, prio), "    advert_int 1\n", "    advert_int 1\n    use_vmac\n", 1)
+	}
+	a.start(bin, conf("MASTER", 150))
+	b.start(bin, conf("BACKUP", 100))
+	vipOnVMAC := func(n *node) bool {
+		out, err := n.ns.Command("ip", "-o", "addr", "show", "dev", "vrrp.51").CombinedOutput()
+		return err == nil && strings.Contains(string(out), " 192.0.2.100/")
+	}
+	waitFor(t, 10*time.Second, "a's VIP on vrrp.51", func() bool { return vipOnVMAC(a) && !vipOnVMAC(b) })
+	link := a.ns.IP("-o", "link", "show", "dev", "vrrp.51")
+	if !strings.Contains(link, "00:00:5e:00:01:33") || !strings.Contains(link, "macvlan") && !strings.Contains(link, "vrrp.51@eth0") {
+		t.Errorf("vrrp.51 is not a VMAC of eth0 with the virtual MAC:\n%s", link)
+	}
+	if !a.out.contains("(VI_1): Success creating VMAC interface vrrp.51") {
+		t.Errorf("a did not log the VMAC creation")
+	}
+	a.stop()
+	waitFor(t, 5*time.Second, "b's VIP on vrrp.51", func() bool { return vipOnVMAC(b) })
+	if out, err := a.ns.Command("ip", "link", "show", "dev", "vrrp.51").CombinedOutput(); err == nil {
+		t.Errorf("a's VMAC is still there after stop:\n%s", out)
+	}
+}

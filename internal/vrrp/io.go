@@ -98,3 +98,10 @@ type LinkEvent struct {
 	Addr    netip.Prefix
 	Deleted bool
 }
+
+// VMACs creates and removes the macvlan interfaces of use_vmac, with the
+// VRRP virtual MAC 00:00:5e:00:01:VRID (00:00:5e:00:02:VRID for IPv6).
+type VMACs interface {
+	AddVMAC(parent, name string, vrid, family int) (Link, error)
+	DelVMAC(name string) error
+}

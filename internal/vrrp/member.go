@@ -15,6 +15,9 @@ type member struct {
 	cfg    *config.VRRPInstance
 	in     *Instance
 	ifname string
+	// vmac is the use_vmac interface carrying the VIPs (and the adverts
+	// unless vmac_xmit_base); empty without use_vmac.
+	vmac string
 	link   Link
 	// src is the source address of our adverts (and the address compared
 	// on equal priority).
@@ -109,6 +112,17 @@ func (r *Router) setup(now time.Time, m *member) {
 		m.in.p.Primary = m.src
 	}
 	spec := SocketSpec{Interface: m.ifname, IfIndex: m.link.Index, Family: m.cfg.Family, Unicast: m.cfg.Unicast}
+	if m.cfg.UseVMAC != nil {
+		if !r.setupVMAC(now, m) {
+			return
+		}
+		if !m.cfg.VMACXmitBase {
+			l, err := r.deps.Links.LinkByName(m.vmac)
+			if err == nil {
+				spec.Interface, spec.IfIndex = m.vmac, l.Index
+			}
+		}
+	}
 	if m.cfg.Unicast {
 		spec.Src = m.src
 	} else {
@@ -133,6 +147,28 @@ func (r *Router) setup(now time.Time, m *member) {
 	}
 	s.members[m.cfg.VRID] = m
 	m.sock = s
+}
+
+// setupVMAC creates the instance's VMAC (keepalived's default name is
+// vrrp.VRID). A failure faults the instance.
+func (r *Router) setupVMAC(now time.Time, m *member) bool {
+	name := m.cfg.UseVMAC.Name
+	if name == "" {
+		name = fmt.Sprintf("vrrp.%d", m.cfg.VRID)
+	}
+	if r.deps.VMACs == nil || r.deps.Links == nil {
+		r.log.Error(fmt.Sprintf("(%s) use_vmac is not available here", m.cfg.Name), "instance", m.cfg.Name)
+		m.in.Fault(now, "cannot create VMAC")
+		return false
+	}
+	if _, err := r.deps.VMACs.AddVMAC(m.ifname, name, m.cfg.VRID, m.cfg.Family); err != nil {
+		r.log.Error(fmt.Sprintf("(%s): cannot create VMAC interface %s: %v", m.cfg.Name, name, err), "instance", m.cfg.Name)
+		m.in.Fault(now, "cannot create VMAC")
+		return false
+	}
+	m.vmac = name
+	r.log.Info(fmt.Sprintf("(%s): Success creating VMAC interface %s", m.cfg.Name, name), "instance", m.cfg.Name)
+	return true
 }
 
 // exec carries out a state machine's actions in order.
@@ -229,8 +265,14 @@ func (r *Router) pseudoHeader(m *member, dst netip.Addr) packet.PseudoHeader {
 	return packet.PseudoHeader{Src: m.src, Dst: dst}
 }
 
-// vipDev is the interface a VIP goes on.
-func vipDev(m *member) string { return m.ifname }
+// vipDev is the interface a VIP goes on: the VMAC with use_vmac, else
+// the instance's interface.
+func vipDev(m *member) string {
+	if m.vmac != "" {
+		return m.vmac
+	}
+	return m.ifname
+}
 
 func (r *Router) addVIPs(m *member) {
 	for _, a := range m.cfg.VIPs {

@@ -80,6 +80,7 @@ func (r *Router) reload(now time.Time, c *config.Config, fresh []*member, global
 		}
 		r.exec(now, om, om.in.Stop(now))
 		r.detach(om)
+		r.dropVMAC(om)
 	}
 	for _, m := range r.members {
 		if kept[m] {

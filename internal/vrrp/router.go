@@ -20,6 +20,9 @@ type Deps struct {
 	Links     Links
 	Addrs     Addrs
 	Announcer Announcer
+	// VMACs creates the use_vmac interfaces; nil refuses use_vmac
+	// instances (they go to FAULT with a clear error).
+	VMACs VMACs
 	// Listen opens the socket of one (interface, family, unicast source)
 	// triple; instances that share a triple share the socket.
 	Listen func(SocketSpec) (Conn, error)
@@ -214,11 +217,23 @@ func (r *Router) fire(now time.Time) {
 	}
 }
 
-// stopAll stops every instance.
+// stopAll stops every instance and removes the VMACs it created.
 func (r *Router) stopAll(now time.Time) {
 	for _, m := range r.members {
 		r.exec(now, m, m.in.Stop(now))
+		r.dropVMAC(m)
 	}
+}
+
+// dropVMAC removes the member's VMAC interface, if it has one.
+func (r *Router) dropVMAC(m *member) {
+	if m.vmac == "" || r.deps.VMACs == nil {
+		return
+	}
+	if err := r.deps.VMACs.DelVMAC(m.vmac); err != nil {
+		r.log.Error(fmt.Sprintf("(%s) cannot remove VMAC interface %s: %v", m.cfg.Name, m.vmac, err), "instance", m.cfg.Name)
+	}
+	m.vmac = ""
 }
 
 func (r *Router) closeSockets() {
