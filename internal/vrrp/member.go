@@ -18,7 +18,7 @@ type member struct {
 	// vmac is the use_vmac interface carrying the VIPs (and the adverts
 	// unless vmac_xmit_base); empty without use_vmac.
 	vmac string
-	link   Link
+	link Link
 	// src is the source address of our adverts (and the address compared
 	// on equal priority).
 	src netip.Addr
