@@ -25,7 +25,10 @@ type Status struct {
 	Reloaded       time.Time       `json:"reloaded,omitzero"`
 	Instances      []Instance      `json:"vrrp_instances"`
 	VirtualServers []VirtualServer `json:"virtual_servers"`
-	Dataplane      string          `json:"dataplane,omitempty"`
+	// LVSTable is the dataplane's table as ipvsadm -Ln --stats prints it
+	// (what `keepalivedctl lvs list` shows).
+	LVSTable  string `json:"lvs_table,omitempty"`
+	Dataplane string `json:"dataplane,omitempty"`
 }
 
 // Instance is one VRRP instance.

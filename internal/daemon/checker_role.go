@@ -34,6 +34,9 @@ type checkerRole struct {
 	health map[rsRef]rsHealth
 	// reload hands a new configuration to Run.
 	reload chan reloadReq
+	// table asks Run for the dataplane's table (the dataplane is only
+	// used from Run's goroutine).
+	table chan chan string
 
 	queue eventQueue
 }
@@ -85,7 +88,7 @@ func newCheckerRole(c *config.Config, o Options) (*checkerRole, error) {
 	if len(c.VirtualServers) == 0 {
 		return nil, nil
 	}
-	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq),
+	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq), table: make(chan chan string),
 		queue: eventQueue{wake: make(chan struct{}, 1)}}, nil
 }
 
@@ -179,6 +182,13 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 			if _, err := rec.Sync(model.Desired()); err != nil {
 				log.Error(fmt.Sprintf("Cannot update the virtual servers: %v", err))
 			}
+		case answer := <-cr.table:
+			st, err := dp.State()
+			if err != nil {
+				answer <- fmt.Sprintf("cannot read the %s dataplane: %v\n", dp.Name(), err)
+				continue
+			}
+			answer <- lvs.RenderString(st, lvs.WithStats)
 		case req := <-cr.reload:
 			// Checkers restart on the new configuration (their counters
 			// start again); real servers keep their state in the model.
@@ -311,6 +321,22 @@ func (cr *checkerRole) Reload(ctx context.Context, c *config.Config) error {
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// Table is the dataplane's table as ipvsadm -Ln --stats renders it.
+func (cr *checkerRole) Table(ctx context.Context) string {
+	answer := make(chan string, 1)
+	select {
+	case cr.table <- answer:
+	case <-ctx.Done():
+		return ""
+	}
+	select {
+	case s := <-answer:
+		return s
+	case <-ctx.Done():
+		return ""
 	}
 }
 

@@ -49,6 +49,9 @@ func (c *controller) Status(ctx context.Context) control.Status {
 	}
 	if c.checker != nil {
 		st.VirtualServers, st.Dataplane = c.checker.Status(ctx)
+		tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		st.LVSTable = c.checker.Table(tctx)
+		cancel()
 	}
 	return st
 }

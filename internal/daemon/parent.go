@@ -227,6 +227,7 @@ func (pc *parentControl) Status(ctx context.Context) control.Status {
 		if cs.Dataplane != "" {
 			st.Dataplane = cs.Dataplane
 		}
+		st.LVSTable += cs.LVSTable
 	}
 	return st
 }

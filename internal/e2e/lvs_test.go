@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -204,6 +206,16 @@ func TestLVSNATExample(t *testing.T) {
 		got := ask(t, client, url, 4)
 		return count(got, "rs1") == 2 && count(got, "rs2") == 2
 	})
+	// keepalivedctl lvs list shows the dataplane's table.
+	ctl := filepath.Join(t.TempDir(), "keepalivedctl")
+	if out, err := exec.Command("go", "build", "-o", ctl, "../../cmd/keepalivedctl").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(ctl, "lvs", "list", "--socket", filepath.Join(n.dir, "keepalived.ctl")).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "TCP  192.0.2.100:80") || !strings.Contains(string(out), "198.51.100.11:80") {
+		t.Errorf("keepalivedctl lvs list: %v\n%s", err, out)
+	}
+
 	web1.stop()
 	waitFor(t, 15*time.Second, "rs1 to leave the pool", func() bool {
 		return count(ask(t, client, url, 4), "rs2") == 4
