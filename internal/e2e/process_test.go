@@ -192,3 +192,51 @@ func TestReload(t *testing.T) {
 	}
 	waitHolder(t, 10*time.Second, "192.0.2.100", b, a, b)
 }
+
+// TestCheckerChildCrashLeavesVRRPAlone: kill -9 of the checker child is
+// respawned by the parent while the VRRP child keeps the VIP with no
+// transition: a bug in a checker never moves a VIP.
+func TestCheckerChildCrashLeavesVRRPAlone(t *testing.T) {
+	l := newLab(t)
+	a := l.node("a", "192.0.2.1", "")
+	a.parentMode = true
+	a.start(ourBinary(t), fmt.Sprintf(confV2PASS, "a", "MASTER", 150)+`
+global_defs {
+    lvs_dataplane nftables
+}
+virtual_server 192.0.2.100 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.0.2.50 80 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+`)
+	waitFor(t, 10*time.Second, "the VIP", func() bool { return a.hasAddr("192.0.2.100") })
+	checker := pidFrom(t, a.dir+"/checkers.pid")
+	entries := strings.Count(a.out.String(), "Entering")
+	if err := syscall.Kill(checker, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the checker's respawn", func() bool {
+		return a.out.contains("Healthcheck child process(" + strconv.Itoa(checker) + ") died: Respawning")
+	})
+	waitFor(t, 10*time.Second, "a new checker child", func() bool {
+		b, _ := os.ReadFile(a.dir + "/checkers.pid")
+		p, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		return p > 0 && p != checker
+	})
+	for range 20 {
+		if !a.hasAddr("192.0.2.100") {
+			t.Fatal("the VIP left while the checker child restarted")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := strings.Count(a.out.String(), "Entering"); n != entries {
+		t.Errorf("VRRP made %d transitions while the checker child restarted", n-entries)
+	}
+}
