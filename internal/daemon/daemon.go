@@ -117,6 +117,7 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 	// clean stop, not a kill.
 	sigs := proc.Notify(ctx)
 	warnScriptUser(c, log)
+	warnUnsupported(c, log)
 	ctl := &controller{o: o, cfg: c, started: time.Now(), reloaded: time.Now(), reloadReq: make(chan chan error)}
 	var roles []role
 	if o.VRRP {

@@ -59,6 +59,18 @@ func newTrackers(c *config.Config, sink trackerSink, log *slog.Logger, links vrr
 			t.groups[name] = g
 		}
 	}
+	// BFD is not supported: tracked sessions count as up, so they
+	// neither fault nor weigh (warnUnsupported says so at start).
+	for _, in := range c.Instances {
+		for _, r := range in.TrackBFDs {
+			t.st.BFDs[r.Name] = true
+		}
+	}
+	for _, g := range c.SyncGroups {
+		for _, r := range g.TrackBFDs {
+			t.st.BFDs[r.Name] = true
+		}
+	}
 	// Interfaces start in their current state.
 	for _, name := range t.trackedInterfaces() {
 		up := false

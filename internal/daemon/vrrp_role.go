@@ -97,6 +97,24 @@ func warnScriptUser(c *config.Config, log *slog.Logger) {
 	}
 }
 
+// warnUnsupported logs what the configuration asks for that keepalived-go
+// does not do yet, instead of ignoring it silently.
+func warnUnsupported(c *config.Config, log *slog.Logger) {
+	if len(c.BFDInstances) > 0 {
+		log.Warn("bfd_instance is not supported by keepalived-go: BFD sessions are not run")
+	}
+	for _, in := range c.Instances {
+		if len(in.TrackBFDs) > 0 {
+			log.Warn(fmt.Sprintf("(%s) track_bfd is not supported by keepalived-go: the tracked BFD sessions are ignored", in.Name), "instance", in.Name)
+		}
+	}
+	for _, g := range c.SyncGroups {
+		if len(g.TrackBFDs) > 0 {
+			log.Warn(fmt.Sprintf("VRRP_Group(%s) track_bfd is not supported by keepalived-go: the tracked BFD sessions are ignored", g.Name))
+		}
+	}
+}
+
 // hasScripts says whether the configuration runs any script.
 func hasScripts(c *config.Config) bool {
 	if len(c.Scripts) > 0 || c.Global.NotifyFIFOScript != nil || c.Global.VRRPNotifyFIFOScript != nil || c.Global.LVSNotifyFIFOScript != nil {

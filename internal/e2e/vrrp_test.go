@@ -355,7 +355,10 @@ func TestPartitionHeals(t *testing.T) {
 	bin := ourBinary(t)
 	a := l.node("a", "192.0.2.1", "")
 	b := l.node("b", "192.0.2.2", "")
-	a.start(bin, fmt.Sprintf(confV2PASS, "a", "MASTER", 150))
+	// notify_master_rx_lower_pri runs when the split ends.
+	writeScript(t, a.dir+"/rxlower", "#!/bin/sh\necho \"$@\" >> "+a.dir+"/rxlower.log\n")
+	a.start(bin, strings.Replace(fmt.Sprintf(confV2PASS, "a", "MASTER", 150), "    advert_int 1\n",
+		"    advert_int 1\n    notify_master_rx_lower_pri "+a.dir+"/rxlower\n", 1))
 	b.start(bin, fmt.Sprintf(confV2PASS, "b", "BACKUP", 100))
 	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
 
@@ -371,6 +374,10 @@ func TestPartitionHeals(t *testing.T) {
 	if !a.out.contains("(VI_1) Received advert from 192.0.2.2 with lower priority 100, ours 150, forcing new election") {
 		t.Errorf("a did not log the lower priority advert that ended the split")
 	}
+	waitFor(t, 5*time.Second, "notify_master_rx_lower_pri to run", func() bool {
+		_, err := os.Stat(a.dir + "/rxlower.log")
+		return err == nil
+	})
 	// Stable: still one master a few adverts later.
 	time.Sleep(3 * time.Second)
 	if h := holders("192.0.2.100", a, b); len(h) != 1 || h[0] != "a" {
