@@ -14,6 +14,7 @@ import (
 
 	"github.com/keepalived-go/keepalived/internal/config"
 	"github.com/keepalived-go/keepalived/internal/control"
+	"github.com/keepalived-go/keepalived/internal/notify"
 	"github.com/keepalived-go/keepalived/internal/sys/proc"
 )
 
@@ -118,6 +119,11 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 	sigs := proc.Notify(ctx)
 	warnScriptUser(c, log)
 	warnUnsupported(c, log)
+	secureScripts(c, log)
+	if !o.Child {
+		notify.RunStartup(ctx, &c.Global, scriptRunner(c).Notify, log)
+		defer notify.RunShutdown(context.Background(), &c.Global, scriptRunner(c).Notify, log)
+	}
 	ctl := &controller{o: o, cfg: c, started: time.Now(), reloaded: time.Now(), reloadReq: make(chan chan error)}
 	var roles []role
 	if o.VRRP {
@@ -218,6 +224,7 @@ func reload(ctx context.Context, log *slog.Logger, o Options, roles []role, ctl 
 		log.Error("Reload failed: " + err.Error())
 		return err
 	}
+	secureScripts(c, log)
 	for _, r := range roles {
 		if err := r.Reload(ctx, c); err != nil {
 			log.Error(fmt.Sprintf("Reload failed: %v; keeping the running configuration", err))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/keepalived-go/keepalived/internal/config"
 	"github.com/keepalived-go/keepalived/internal/control"
+	"github.com/keepalived-go/keepalived/internal/notify"
 	"github.com/keepalived-go/keepalived/internal/sys/netlink"
 	"github.com/keepalived-go/keepalived/internal/sys/proc"
 )
@@ -54,6 +55,9 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 	if o.ConfigFile != "" {
 		log.Info(fmt.Sprintf("Opening file '%s'.", o.ConfigFile))
 	}
+	secureScripts(c, log)
+	notify.RunStartup(ctx, &c.Global, scriptRunner(c).Notify, log)
+	defer notify.RunShutdown(context.Background(), &c.Global, scriptRunner(c).Notify, log)
 	mainPID := orDefault(o.PIDFile, DefaultPIDFile)
 	pf, err := proc.WritePIDFile(mainPID)
 	if err != nil {

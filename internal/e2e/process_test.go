@@ -240,3 +240,44 @@ virtual_server 192.0.2.100 80 {
 		t.Errorf("VRRP made %d transitions while the checker child restarted", n-entries)
 	}
 }
+
+// TestScriptSecurityAndStartup: with enable_script_security a notify
+// script in a world-writable directory is refused with keepalived's
+// line and never runs; startup_script and shutdown_script run around the
+// daemon's life.
+func TestScriptSecurityAndStartup(t *testing.T) {
+	l := newLab(t)
+	a := l.node("a", "192.0.2.1", "")
+	unsafe := filepath.Join(a.dir, "unsafe")
+	if err := os.Mkdir(unsafe, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(unsafe, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	writeScript(t, unsafe+"/notify", "#!/bin/sh\ntouch "+a.dir+"/unsafe-ran\n")
+	writeScript(t, a.dir+"/up", "#!/bin/sh\ntouch "+a.dir+"/started\n")
+	writeScript(t, a.dir+"/down", "#!/bin/sh\ntouch "+a.dir+"/stopped\n")
+	conf := fmt.Sprintf(`global_defs {
+    enable_script_security
+    script_user root
+    startup_script %[1]s/up
+    shutdown_script %[1]s/down
+}
+`, a.dir) + strings.Replace(fmt.Sprintf(confV2PASS, "a", "MASTER", 150), "    advert_int 1\n", "    advert_int 1\n    notify "+unsafe+"/notify\n", 1)
+	a.start(ourBinary(t), conf)
+	waitFor(t, 10*time.Second, "the VIP", func() bool { return a.hasAddr("192.0.2.100") })
+	if !a.out.contains("Unsafe permissions found for script '" + unsafe + "/notify' - disabling.") {
+		t.Errorf("the insecure script was not refused with keepalived's line")
+	}
+	if _, err := os.Stat(a.dir + "/started"); err != nil {
+		t.Errorf("startup_script did not run: %v", err)
+	}
+	a.stop()
+	if _, err := os.Stat(a.dir + "/stopped"); err != nil {
+		t.Errorf("shutdown_script did not run: %v", err)
+	}
+	if _, err := os.Stat(a.dir + "/unsafe-ran"); err == nil {
+		t.Errorf("the insecure notify script ran")
+	}
+}
