@@ -41,7 +41,7 @@ func (r *kaRun) daemon() int {
 	case "check":
 		r.flags.vrrpOnly, r.flags.checkOnly, child = false, true, true
 	}
-	log, err := r.logger()
+	log, err := r.logger(child)
 	if err != nil {
 		fmt.Fprintf(r.stderr, "keepalived: %v\n", err)
 		return exitFatal
@@ -88,7 +88,7 @@ func (r *kaRun) reload(log *slog.Logger) (*config.Config, bool) {
 
 // logger builds the logger the options ask for: the console with -l,
 // syslog unless -G, with -S's facility.
-func (r *kaRun) logger() (*slog.Logger, error) {
+func (r *kaRun) logger(child bool) (*slog.Logger, error) {
 	o := daemon.LogOptions{
 		Syslog:   !r.flags.noSyslog,
 		Facility: syslogFacility(r.flags.logFacility),
@@ -102,6 +102,20 @@ func (r *kaRun) logger() (*slog.Logger, error) {
 	}
 	if r.flags.logConsole {
 		o.Console = r.stderr
+	}
+	if r.flags.logFile != "" {
+		prog := ""
+		if child && r.flags.vrrpOnly {
+			prog = "vrrp"
+		} else if child {
+			prog = "check"
+		}
+		path := daemon.LogFileName(r.flags.logFile, prog)
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open log file %s: %w", path, err)
+		}
+		o.File = f
 	}
 	return daemon.NewLogger(o)
 }

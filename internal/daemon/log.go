@@ -24,6 +24,8 @@ type LogOptions struct {
 	// JSON writes slog's JSON lines, every structured field included, to
 	// Console instead of keepalived's text.
 	JSON bool
+	// File receives "Mon Jan 02 15:04:05 2006: message" lines (-g).
+	File io.Writer
 }
 
 // NewLogger builds the daemon's logger. Log lines carry keepalived's
@@ -38,6 +40,9 @@ func NewLogger(o LogOptions) (*slog.Logger, error) {
 		} else {
 			hs = append(hs, &lineHandler{w: o.Console, mu: &sync.Mutex{}, stamp: true})
 		}
+	}
+	if o.File != nil {
+		hs = append(hs, &lineHandler{w: o.File, mu: &sync.Mutex{}, stamp: true, fileStamp: true})
 	}
 	if o.Syslog {
 		w, err := syslog.New(o.Facility|syslog.LOG_INFO, o.Ident)
@@ -62,6 +67,8 @@ type lineHandler struct {
 	w     io.Writer
 	mu    *sync.Mutex
 	stamp bool
+	// fileStamp uses the log file's format (strftime "%a %b %d %T %Y").
+	fileStamp bool
 }
 
 func (h *lineHandler) Enabled(context.Context, slog.Level) bool { return true }
@@ -70,6 +77,10 @@ func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	msg := strings.TrimRight(r.Message, "\n")
+	if h.fileStamp {
+		_, err := fmt.Fprintf(h.w, "%s: %s\n", r.Time.Format("Mon Jan 02 15:04:05 2006"), msg)
+		return err
+	}
 	if h.stamp {
 		_, err := fmt.Fprintf(h.w, "%s: %s\n", stamp(r.Time), msg)
 		return err
@@ -137,4 +148,21 @@ func (m multiHandler) WithGroup(name string) slog.Handler {
 		out[i] = h.WithGroup(name)
 	}
 	return out
+}
+
+// LogFileName is keepalived's make_file_name: a relative name goes under
+// /tmp, and a child's file gets "_vrrp" or "_check" before the extension
+// (keepalived.log → keepalived_vrrp.log).
+func LogFileName(name, prog string) string {
+	if !strings.HasPrefix(name, "/") {
+		name = "/tmp/" + name
+	}
+	if prog == "" {
+		return name
+	}
+	dir, base := name[:strings.LastIndex(name, "/")+1], name[strings.LastIndex(name, "/")+1:]
+	if i := strings.LastIndex(base, "."); i >= 0 {
+		return dir + base[:i] + "_" + prog + base[i:]
+	}
+	return dir + base + "_" + prog
 }

@@ -124,8 +124,11 @@ func (n *node) startArgs(bin, conf string, extra ...string) {
 		"-p", filepath.Join(n.dir, "keepalived.pid"),
 		"-r", filepath.Join(n.dir, "vrrp.pid"),
 		"-c", filepath.Join(n.dir, "checkers.pid")}
-	if !n.parentMode { // parent mode: keepalived's parent with its children
-		args = append(args, extra...)
+	for _, a := range extra {
+		if n.parentMode && (a == "-P" || a == "-C") {
+			continue // parent mode: keepalived's parent with its children
+		}
+		args = append(args, a)
 	}
 	n.cmd = n.ns.Command(append([]string{bin}, args...)...)
 	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out

@@ -35,6 +35,7 @@ func TestParentAndChildren(t *testing.T) {
 	l := newLab(t)
 	a := l.node("a", "192.0.2.1", "")
 	a.parentMode = true
+	logFile := filepath.Join(a.dir, "k.log")
 	a.start(ourBinary(t), `global_defs {
     router_id a
 }
@@ -48,10 +49,15 @@ vrrp_instance VI_1 {
         192.0.2.100/24
     }
 }
-`)
+`, "-g"+logFile)
 	waitFor(t, 10*time.Second, "the VIP", func() bool { return a.hasAddr("192.0.2.100") })
 	if !a.out.contains("Starting VRRP child process, pid=") {
 		t.Fatalf("the parent did not log its child")
+	}
+	// -g: the parent's log file and the VRRP child's (keepalived_vrrp
+	// style name beside it).
+	if !fileContains(logFile, "Starting VRRP child process") || !fileContains(filepath.Join(a.dir, "k_vrrp.log"), "(VI_1) Entering MASTER STATE") {
+		t.Errorf("-g log files: parent %q, child %q", readFile(logFile), readFile(filepath.Join(a.dir, "k_vrrp.log")))
 	}
 	child := pidFrom(t, a.dir+"/vrrp.pid")
 	if child == a.cmd.Process.Pid {
