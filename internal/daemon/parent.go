@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -66,24 +67,39 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 	defer pf.Remove()
 
 	pc := &parentControl{o: o, cfg: c, started: time.Now(), reloadReq: make(chan chan error)}
-	var children []*child
-	if len(c.Instances) > 0 {
-		children = append(children, &child{role: "vrrp", name: "VRRP", ident: "Keepalived_vrrp", pid: orDefault(o.VRRPPIDFile, DefaultVRRPPIDFile),
-			died: func() { releaseVIPs(log, pc.config()) }})
-	}
-	if len(c.VirtualServers) > 0 {
-		children = append(children, &child{role: "check", name: "Healthcheck", ident: "Keepalived_healthcheckers", pid: orDefault(o.CheckersPIDFile, DefaultCheckersPIDFile)})
-	}
 	sctx, stopChildren := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for _, ch := range children {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			supervise(sctx, log, ch)
-		}()
+	// ensure starts the children a configuration needs and that do not
+	// run yet (at start, and when a reload brings the first instance or
+	// virtual server). A child whose section became empty keeps running,
+	// idle, as keepalived's do.
+	pc.ensure = func(c *config.Config) {
+		need := map[string]bool{"vrrp": len(c.Instances) > 0, "check": len(c.VirtualServers) > 0}
+		for _, ch := range pc.children {
+			delete(need, ch.role)
+		}
+		for _, role := range []string{"vrrp", "check"} {
+			if !need[role] {
+				continue
+			}
+			var ch *child
+			if role == "vrrp" {
+				ch = &child{role: "vrrp", name: "VRRP", ident: "Keepalived_vrrp", pid: orDefault(o.VRRPPIDFile, DefaultVRRPPIDFile),
+					died: func() { releaseVIPs(log, pc.config()) }}
+			} else {
+				ch = &child{role: "check", name: "Healthcheck", ident: "Keepalived_healthcheckers", pid: orDefault(o.CheckersPIDFile, DefaultCheckersPIDFile)}
+			}
+			pc.mu.Lock()
+			pc.children = append(pc.children, ch)
+			pc.mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				supervise(sctx, log, ch)
+			}()
+		}
 	}
-	pc.children = children
+	pc.ensure(c)
 	cctx, stopControl := context.WithCancel(ctx)
 	go func() {
 		if err := control.Serve(cctx, control.SocketPath(mainPID), pc); err != nil {
@@ -205,6 +221,8 @@ type parentControl struct {
 	reloaded time.Time
 	// cfg is the configuration the children run (the last good one).
 	cfg *config.Config
+	// ensure starts the children cfg needs (main loop only).
+	ensure func(*config.Config)
 }
 
 func (pc *parentControl) config() *config.Config {
@@ -217,9 +235,10 @@ func (pc *parentControl) config() *config.Config {
 func (pc *parentControl) Status(ctx context.Context) control.Status {
 	pc.mu.Lock()
 	reloaded := pc.reloaded
+	children := slices.Clone(pc.children)
 	pc.mu.Unlock()
 	st := control.Status{Version: Version, Now: time.Now(), PID: os.Getpid(), Started: pc.started, ConfigFile: pc.o.ConfigFile, Reloaded: reloaded}
-	for _, ch := range pc.children {
+	for _, ch := range children {
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		cs, err := control.Client{Path: control.SocketPath(ch.pid)}.Status(cctx)
 		cancel()
@@ -273,6 +292,7 @@ func (pc *parentControl) reload() error {
 	pc.reloaded = time.Now()
 	pc.cfg = c
 	pc.mu.Unlock()
+	pc.ensure(c)
 	log.Info("Reload complete")
 	return nil
 }

@@ -287,3 +287,22 @@ func TestScriptSecurityAndStartup(t *testing.T) {
 		t.Errorf("the insecure notify script ran")
 	}
 }
+
+// TestReloadStartsMissingChild: a parent started with no VRRP instance
+// starts its VRRP child when a reload brings one.
+func TestReloadStartsMissingChild(t *testing.T) {
+	l := newLab(t)
+	a := l.node("a", "192.0.2.1", "")
+	a.parentMode = true
+	a.start(ourBinary(t), "global_defs {\n    router_id a\n}\n")
+	waitFor(t, 10*time.Second, "the parent", func() bool { return a.out.contains("Startup complete") })
+	if err := os.WriteFile(filepath.Join(a.dir, "keepalived.conf"), []byte(fmt.Sprintf(confV2PASS, "a", "MASTER", 150)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 15*time.Second, "the VRRP child and the VIP", func() bool {
+		return a.out.contains("Starting VRRP child process, pid=") && a.hasAddr("192.0.2.100")
+	})
+}
