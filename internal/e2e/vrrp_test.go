@@ -303,6 +303,23 @@ func TestObservability(t *testing.T) {
 	if len(js) != 1 || js[0].Data.State != 2 || js[0].Data.VRID != 51 || js[0].Stats.AdvertSent == 0 {
 		t.Fatalf("keepalived.json = %+v", js)
 	}
+	// keepalived.json agrees with keepalivedctl vrrp show --json.
+	var shown []struct {
+		Name     string `json:"name"`
+		VRID     int    `json:"vrid"`
+		State    string `json:"state"`
+		Priority int    `json:"priority"`
+	}
+	raw, err := exec.Command(ctl, "vrrp", "show", "--json", "--socket", a.dir+"/keepalived.ctl").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &shown); err != nil {
+		t.Fatal(err)
+	}
+	if len(shown) != 1 || shown[0].Name != js[0].Data.IName || shown[0].VRID != js[0].Data.VRID || shown[0].State != "MASTER" || shown[0].Priority != 150 {
+		t.Errorf("keepalived.json %+v and keepalivedctl %+v disagree", js, shown)
+	}
 	// The daemon is still running and still master.
 	if !a.hasAddr("192.0.2.100") {
 		t.Fatal("a lost its VIP after the dump signals")
