@@ -60,15 +60,15 @@ func count(list []string, s string) int {
 	return n
 }
 
-// TestLVSNATWithChecks: a virtual server with two real servers behind an
-// LVS-NAT director (the nftables dataplane here, the kernel having no
-// IPVS): requests are shared round robin; a real server whose web server
-// stops is removed after its check fails and added back when it returns,
-// with keepalived's log lines.
-func TestLVSNATWithChecks(t *testing.T) {
+// natLab builds an LVS-NAT lab: a client (192.0.2.10) and a director
+// (192.0.2.1, forwarding) on a front LAN, the director (198.51.100.1 on
+// eth1) and two web servers rs1, rs2 (198.51.100.11/12, answering their
+// name) on a back LAN, whose route back to the clients is gw.
+func natLab(t *testing.T, gw string) (client, dir *netnstest.NS, web1, web2 *webServer) {
+	t.Helper()
 	netnstest.Require(t)
 	front, back := netnstest.NewLAN(t, "front"), netnstest.NewLAN(t, "back")
-	client, dir := netnstest.New(t, "client"), netnstest.New(t, "dir")
+	client, dir = netnstest.New(t, "client"), netnstest.New(t, "dir")
 	rs1, rs2 := netnstest.New(t, "rs1"), netnstest.New(t, "rs2")
 	front.Attach(client, "eth0")
 	front.Attach(dir, "eth0")
@@ -77,17 +77,27 @@ func TestLVSNATWithChecks(t *testing.T) {
 	back.Attach(rs2, "eth0")
 	client.IP("addr", "add", "192.0.2.10/24", "dev", "eth0")
 	dir.IP("addr", "add", "192.0.2.1/24", "dev", "eth0")
-	dir.IP("addr", "add", "192.0.2.100/24", "dev", "eth0")
 	dir.IP("addr", "add", "198.51.100.1/24", "dev", "eth1")
 	dir.Exec("sysctl", "-qw", "net.ipv4.ip_forward=1")
 	for i, rs := range []*netnstest.NS{rs1, rs2} {
 		rs.IP("addr", "add", fmt.Sprintf("198.51.100.%d/24", 11+i), "dev", "eth0")
-		rs.IP("route", "add", "192.0.2.0/24", "via", "198.51.100.1")
+		rs.IP("route", "add", "192.0.2.0/24", "via", gw)
 	}
-	web1 := &webServer{ns: rs1, addr: "198.51.100.11:80", name: "rs1"}
-	web2 := &webServer{ns: rs2, addr: "198.51.100.12:80", name: "rs2"}
+	web1 = &webServer{ns: rs1, addr: "198.51.100.11:80", name: "rs1"}
+	web2 = &webServer{ns: rs2, addr: "198.51.100.12:80", name: "rs2"}
 	web1.start(t)
 	web2.start(t)
+	return client, dir, web1, web2
+}
+
+// TestLVSNATWithChecks: a virtual server with two real servers behind an
+// LVS-NAT director (the nftables dataplane here, the kernel having no
+// IPVS): requests are shared round robin; a real server whose web server
+// stops is removed after its check fails and added back when it returns,
+// with keepalived's log lines.
+func TestLVSNATWithChecks(t *testing.T) {
+	client, dir, web1, _ := natLab(t, "198.51.100.1")
+	dir.IP("addr", "add", "192.0.2.100/24", "dev", "eth0")
 
 	n := &node{t: t, name: "dir", ns: dir, dir: t.TempDir(), out: &syncBuffer{}}
 	t.Cleanup(func() {
@@ -168,27 +178,7 @@ virtual_server 192.0.2.100 80 {
 // client and two web servers: it becomes MASTER of both VIPs, balances
 // the client's requests, and drops a web server that stops.
 func TestLVSNATExample(t *testing.T) {
-	netnstest.Require(t)
-	front, back := netnstest.NewLAN(t, "front"), netnstest.NewLAN(t, "back")
-	client, dir := netnstest.New(t, "client"), netnstest.New(t, "dir")
-	rs1, rs2 := netnstest.New(t, "rs1"), netnstest.New(t, "rs2")
-	front.Attach(client, "eth0")
-	front.Attach(dir, "eth0")
-	back.Attach(dir, "eth1")
-	back.Attach(rs1, "eth0")
-	back.Attach(rs2, "eth0")
-	client.IP("addr", "add", "192.0.2.10/24", "dev", "eth0")
-	dir.IP("addr", "add", "192.0.2.1/24", "dev", "eth0")
-	dir.IP("addr", "add", "198.51.100.1/24", "dev", "eth1")
-	dir.Exec("sysctl", "-qw", "net.ipv4.ip_forward=1")
-	for i, rs := range []*netnstest.NS{rs1, rs2} {
-		rs.IP("addr", "add", fmt.Sprintf("198.51.100.%d/24", 11+i), "dev", "eth0")
-		rs.IP("route", "add", "192.0.2.0/24", "via", "198.51.100.254")
-	}
-	web1 := &webServer{ns: rs1, addr: "198.51.100.11:80", name: "rs1"}
-	web2 := &webServer{ns: rs2, addr: "198.51.100.12:80", name: "rs2"}
-	web1.start(t)
-	web2.start(t)
+	client, dir, web1, _ := natLab(t, "198.51.100.254")
 	conf, err := os.ReadFile("../../examples/lvs-nat/lb1.conf")
 	if err != nil {
 		t.Fatal(err)
