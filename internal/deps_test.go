@@ -56,6 +56,7 @@ var allowed = map[string][]string{
 	"internal/sys/ping":     {"internal/check"},
 
 	"internal/testutil/netnstest": {},
+	"internal/testutil/vmrun":     {},
 
 	// bench/failover builds its lab with sys/lab (a benchmark tool, not
 	// part of the daemon).

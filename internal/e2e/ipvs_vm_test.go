@@ -7,28 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// findVMRun looks for the project's vmrun: $VMRUN, else
-// shared/tools/vmrun in a parent directory.
-func findVMRun() string {
-	if p := os.Getenv("VMRUN"); p != "" {
-		return p
-	}
-	dir, err := os.Getwd()
-	for err == nil {
-		p := filepath.Join(dir, "shared", "tools", "vmrun")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return ""
-}
+	"github.com/keepalived-go/keepalived/internal/testutil/vmrun"
+)
 
 // ipvsScenario runs inside the VM (real kernel IPVS): the VM's root
 // namespace is an LVS-NAT director running our keepalived -C; a client
@@ -104,8 +85,8 @@ func TestKernelIPVSDaemon(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots a VM")
 	}
-	vmrun := findVMRun()
-	if vmrun == "" {
+	runner := vmrun.Find()
+	if runner == "" {
 		t.Skip("vmrun not found (set VMRUN)")
 	}
 	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
@@ -127,7 +108,7 @@ func TestKernelIPVSDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	out, err := exec.Command(vmrun, "-m", "ip_vs,ip_vs_rr,veth,bridge", "-t", "240",
+	out, err := exec.Command(runner, "-m", "ip_vs,ip_vs_rr,veth,bridge", "-t", "240",
 		"-f", bin+":/opt/keepalived", "-f", script+":/opt/scenario.sh",
 		"-f", "/usr/sbin/ipvsadm", "-f", "/usr/sbin/ip", "-f", "/usr/bin/curl",
 		"--", "bash /opt/scenario.sh").CombinedOutput()

@@ -3,10 +3,11 @@ package ipvs
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keepalived-go/keepalived/internal/testutil/vmrun"
 )
 
 // vmModules are the kernel modules the in-VM tests need: IPVS, every
@@ -22,29 +23,6 @@ func vmModules() string {
 // vmFiles are the host binaries the in-VM tests run.
 var vmFiles = []string{"/usr/sbin/ipvsadm", "/usr/sbin/ip", "/usr/bin/curl"}
 
-// findVMRun looks for vmrun: $VMRUN, else shared/tools/vmrun in the
-// working directory or one of its parents (the repository sits beside
-// ../shared), else vmrun on PATH.
-func findVMRun() string {
-	if p := os.Getenv("VMRUN"); p != "" {
-		return p
-	}
-	dir, err := os.Getwd()
-	for err == nil {
-		p := filepath.Join(dir, "shared", "tools", "vmrun")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	p, _ := exec.LookPath("vmrun")
-	return p
-}
-
 // TestKernelIPVS boots the VM with kernel IPVS and runs this test binary
 // inside it (the TestInVM* tests), failing when they fail. It is skipped
 // in -short mode and where vmrun, qemu or the tools the VM needs are
@@ -57,8 +35,8 @@ func TestKernelIPVS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots a VM; skipped in -short mode")
 	}
-	vmrun := findVMRun()
-	if vmrun == "" {
+	runner := vmrun.Find()
+	if runner == "" {
 		t.Skip("vmrun not found (set VMRUN)")
 	}
 	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
@@ -83,7 +61,7 @@ func TestKernelIPVS(t *testing.T) {
 	}
 	args = append(args, "--", vmEnv+"=1 /opt/ipvs.test -test.v -test.count=1 -test.run '"+run+"'")
 	start := time.Now()
-	out, err := exec.Command(vmrun, args...).CombinedOutput()
+	out, err := exec.Command(runner, args...).CombinedOutput()
 	t.Logf("VM run took %v:\n%s", time.Since(start).Round(time.Second), out)
 	if err != nil {
 		t.Fatalf("in-VM tests failed: %v", err)
