@@ -76,12 +76,92 @@ ipvsadm -Ln | grep -q 192.0.2.100 || echo "STEP released-at-stop"
 cat /tmp/k.log
 `
 
+// ipvsDRScenario is the LVS-DR variant: director, client and real
+// servers on one bridge; the real servers hold the VIP on lo and ignore
+// ARP for it (arp_ignore 1, arp_announce 2), as the seeds' lvs_dr_rs.sh
+// does; they answer the client directly.
+const ipvsDRScenario = `
+set -u
+ip link add br0 type bridge; ip link set br0 up
+ip addr add 192.0.2.1/24 dev br0; ip addr add 192.0.2.100/24 dev br0
+for ns in client rs1 rs2; do
+  ip netns add $ns
+  ip link add v$ns type veth peer name eth0 netns $ns
+  ip link set v$ns master br0; ip link set v$ns up
+  ip -n $ns link set eth0 up; ip -n $ns link set lo up
+done
+ip -n client addr add 192.0.2.10/24 dev eth0
+for i in 1 2; do
+  ip -n rs$i addr add 192.0.2.1$i/24 dev eth0
+  ip -n rs$i addr add 192.0.2.100/32 dev lo
+  for k in all eth0; do
+    ip netns exec rs$i sh -c "echo 1 > /proc/sys/net/ipv4/conf/$k/arp_ignore; echo 2 > /proc/sys/net/ipv4/conf/$k/arp_announce"
+  done
+  mkdir -p /www/rs$i; echo rs$i > /www/rs$i/index.html
+  ip netns exec rs$i busybox httpd -p 80 -h /www/rs$i
+done
+cat > /opt/k.conf <<'CONF'
+global_defs {
+    lvs_dataplane ipvs
+}
+virtual_server 192.0.2.100 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 192.0.2.11 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }
+    real_server 192.0.2.12 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }
+    }
+}
+CONF
+/opt/keepalived -C -n -l -D -f /opt/k.conf -p /run/k.pid -r /run/v.pid -c /run/c.pid > /tmp/k.log 2>&1 &
+ask() { for n in 1 2 3 4; do ip netns exec client curl -s --max-time 2 http://192.0.2.100/; done | sort | tr '\n' ' '; echo; }
+waitfor() { for n in $(seq 1 60); do got=$(ask); [ "$got" = "$1" ] && return 0; sleep 0.5; done; echo "got: $got"; return 1; }
+if waitfor "rs1 rs1 rs2 rs2 "; then echo "STEP both-served"; fi
+ipvsadm -Ln
+ipvsadm -Ln | grep -q "192.0.2.11:80 *Route" && echo "STEP ipvsadm-route"
+kill $(ip netns pids rs1)
+if waitfor "rs2 rs2 rs2 rs2 "; then echo "STEP rs1-removed"; fi
+ipvsadm -Ln | grep -q 192.0.2.11 || echo "STEP ipvsadm-without-rs1"
+ip netns exec rs1 busybox httpd -p 80 -h /www/rs1
+if waitfor "rs1 rs1 rs2 rs2 "; then echo "STEP rs1-back"; fi
+kill -TERM $(cat /run/k.pid); sleep 2
+ipvsadm -Ln | grep -q 192.0.2.100 || echo "STEP released-at-stop"
+cat /tmp/k.log
+`
+
 // TestKernelIPVSDaemon runs our daemon's checker role against the real
 // kernel IPVS in the vmrun VM (the host has no IPVS): requests through
 // an LVS-NAT virtual server reach both real servers, a stopped one leaves
 // the pool (and ipvsadm -Ln), comes back, and the service is removed at
 // stop. Skipped where vmrun or qemu are missing, or with -short.
 func TestKernelIPVSDaemon(t *testing.T) {
+	runIPVSScenario(t, ipvsScenario, "198.51.100.11", nil)
+}
+
+// TestKernelIPVSDaemonDR is the seeds' LVS-DR setup on the real kernel
+// IPVS: real servers with the VIP on lo, direct return to the client,
+// ipvsadm -Ln showing the Route method.
+func TestKernelIPVSDaemonDR(t *testing.T) {
+	runIPVSScenario(t, ipvsDRScenario, "192.0.2.11", []string{"ipvsadm-route"})
+}
+
+// runIPVSScenario boots the VM with our static binary and a scenario
+// script, and checks its STEP lines and the daemon's log lines for rs1.
+func runIPVSScenario(t *testing.T, scenario, rs1 string, extraSteps []string) {
 	if testing.Short() {
 		t.Skip("boots a VM")
 	}
@@ -104,7 +184,7 @@ func TestKernelIPVSDaemon(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	script := filepath.Join(t.TempDir(), "scenario.sh")
-	if err := os.WriteFile(script, []byte(ipvsScenario), 0o755); err != nil {
+	if err := os.WriteFile(script, []byte(scenario), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -116,12 +196,12 @@ func TestKernelIPVSDaemon(t *testing.T) {
 	if err != nil {
 		t.Fatalf("vmrun: %v\n%s", err, out)
 	}
-	for _, step := range []string{"both-served", "rs1-removed", "ipvsadm-without-rs1", "rs1-back", "released-at-stop"} {
+	for _, step := range append([]string{"both-served", "rs1-removed", "ipvsadm-without-rs1", "rs1-back", "released-at-stop"}, extraSteps...) {
 		if !strings.Contains(string(out), "STEP "+step) {
 			t.Errorf("step %s did not happen", step)
 		}
 	}
-	for _, line := range []string{"Using the ipvs dataplane", "Removing service [198.51.100.11]:tcp:80 from VS [192.0.2.100]:tcp:80", "Adding service [198.51.100.11]:tcp:80 to VS [192.0.2.100]:tcp:80"} {
+	for _, line := range []string{"Using the ipvs dataplane", "Removing service [" + rs1 + "]:tcp:80 from VS [192.0.2.100]:tcp:80", "Adding service [" + rs1 + "]:tcp:80 to VS [192.0.2.100]:tcp:80"} {
 		if !strings.Contains(string(out), line) {
 			t.Errorf("the daemon did not log %q", line)
 		}
