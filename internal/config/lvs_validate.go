@@ -466,4 +466,16 @@ func (p *parser) lvsCheckDataplane() {
 		}
 		p.report(pos, Error, KindUnsupported, "lvs_sched %s is not supported by the nftables dataplane (lvs_dataplane nftables) - use rr, wrr, sh, dh or mh", vs.Sched)
 	}
+	// The nftables dataplane forwards by NAT only.
+	for _, vs := range p.cfg.VirtualServers {
+		if m := vs.Method.Method; m == "DR" || m == "TUN" {
+			p.report(vs.Pos, Error, KindUnsupported, "lb_kind %s is not supported by the nftables dataplane (lvs_dataplane nftables) - use NAT, or lvs_dataplane ipvs on a kernel with IPVS", m)
+			continue
+		}
+		for _, rs := range vs.RealServers {
+			if m := rs.Method.Method; m == "DR" || m == "TUN" {
+				p.report(rs.Pos, Error, KindUnsupported, "lvs_method %s of real server %s is not supported by the nftables dataplane (lvs_dataplane nftables) - use NAT, or lvs_dataplane ipvs", m, rs.Addr)
+			}
+		}
+	}
 }

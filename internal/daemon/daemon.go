@@ -169,7 +169,7 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 			log.Error(err.Error())
 		}
 	}()
-	serveMetrics(ctx, o, ctl.Status)
+	serveMetrics(ctx, o, c, ctl.Status)
 	log.Info("Startup complete")
 	if !o.Child {
 		proc.SdNotify("READY=1")
@@ -239,8 +239,12 @@ func reload(ctx context.Context, log *slog.Logger, o Options, roles []role, ctl 
 	return nil
 }
 
-// serveMetrics starts the Prometheus endpoint when asked for.
-func serveMetrics(ctx context.Context, o Options, status func(context.Context) control.Status) {
+// serveMetrics starts the Prometheus endpoint when asked for: global_defs
+// metrics_listen (ours), or KEEPALIVED_GO_METRICS_LISTEN, which wins.
+func serveMetrics(ctx context.Context, o Options, c *config.Config, status func(context.Context) control.Status) {
+	if o.MetricsListen == "" && c.Global.MetricsListen.IsValid() {
+		o.MetricsListen = c.Global.MetricsListen.String()
+	}
 	if o.MetricsListen == "" || o.Child {
 		return
 	}

@@ -106,7 +106,7 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 			log.Error(err.Error())
 		}
 	}()
-	serveMetrics(cctx, o, pc.Status)
+	serveMetrics(cctx, o, c, pc.Status)
 	log.Info("Startup complete")
 	proc.SdNotify("READY=1")
 loop:

@@ -248,12 +248,12 @@ func TestObservability(t *testing.T) {
 	l := newLab(t)
 	a := l.node("a", "192.0.2.1", "")
 	conf := fmt.Sprintf(`global_defs {
+    metrics_listen 127.0.0.1:9650
     state_dump_file %[1]s/k.data
     stats_dump_file %[1]s/k.stats
     json_dump_file %[1]s/k.json
 }
 `, a.dir) + fmt.Sprintf(confV2PASS, "a", "MASTER", 150)
-	a.env = []string{"KEEPALIVED_GO_METRICS_LISTEN=127.0.0.1:9650"}
 	a.start(ourBinary(t), conf)
 	waitFor(t, 10*time.Second, "a to become master", func() bool { return a.hasAddr("192.0.2.100") })
 
