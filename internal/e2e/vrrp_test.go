@@ -532,3 +532,67 @@ func TestUseVMAC(t *testing.T) {
 		t.Errorf("a's VMAC is still there after stop:\n%s", out)
 	}
 }
+
+// TestThreeNodes: three directors elect the highest priority; each crash
+// hands the VIP to the next one down.
+func TestThreeNodes(t *testing.T) {
+	l := newLab(t)
+	bin := ourBinary(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	c := l.node("c", "192.0.2.3", "")
+	a.start(bin, fmt.Sprintf(confV2PASS, "a", "BACKUP", 150))
+	b.start(bin, fmt.Sprintf(confV2PASS, "b", "BACKUP", 120))
+	c.start(bin, fmt.Sprintf(confV2PASS, "c", "BACKUP", 100))
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b, c)
+	a.kill()
+	a.ns.IP("link", "set", "eth0", "down")
+	waitHolder(t, 10*time.Second, "192.0.2.100", b, b, c)
+	b.kill()
+	b.ns.IP("link", "set", "eth0", "down")
+	waitHolder(t, 10*time.Second, "192.0.2.100", c, c)
+}
+
+// TestInteropEqualPriority: two directors with the same priority, one
+// ours and one keepalived 2.2.7, both ways round. A backup accepts an
+// equal priority master (RFC 5798 §6.4.2), so whoever times out first
+// stays master; the address decides only between two masters. The test
+// asserts what must hold: one master at steady state, agreed by both.
+func TestInteropEqualPriority(t *testing.T) {
+	for _, oursHigh := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ours_higher=%v", oursHigh), func(t *testing.T) {
+			l := newLab(t)
+			ours, theirs := ourBinary(t), realKeepalived(t)
+			lo := l.node("lo", "192.0.2.1", "")
+			hi := l.node("hi", "192.0.2.2", "")
+			binLo, binHi := theirs, ours
+			if !oursHigh {
+				binLo, binHi = ours, theirs
+			}
+			lo.start(binLo, fmt.Sprintf(confV2PASS, "lo", "BACKUP", 100))
+			hi.start(binHi, fmt.Sprintf(confV2PASS, "hi", "BACKUP", 100))
+			waitFor(t, 15*time.Second, "one master", func() bool { return len(holders("192.0.2.100", lo, hi)) == 1 })
+			first := holders("192.0.2.100", lo, hi)
+			for range 30 {
+				if h := holders("192.0.2.100", lo, hi); len(h) != 1 || h[0] != first[0] {
+					t.Fatalf("the VIP moved from %v to %v at steady state", first, h)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			// Two masters of equal priority (a healed partition): the
+			// higher address stays master on both implementations.
+			hi.ns.Exec("nft", "add table inet kgo_partition")
+			hi.ns.Exec("nft", "add chain inet kgo_partition in { type filter hook input priority 0 ; }")
+			hi.ns.Exec("nft", "add rule inet kgo_partition in ip protocol 112 drop")
+			lo.ns.Exec("nft", "add table inet kgo_partition")
+			lo.ns.Exec("nft", "add chain inet kgo_partition in { type filter hook input priority 0 ; }")
+			lo.ns.Exec("nft", "add rule inet kgo_partition in ip protocol 112 drop")
+			waitFor(t, 10*time.Second, "two masters during the partition", func() bool {
+				return len(holders("192.0.2.100", lo, hi)) == 2
+			})
+			hi.ns.Exec("nft", "delete table inet kgo_partition")
+			lo.ns.Exec("nft", "delete table inet kgo_partition")
+			waitHolder(t, 10*time.Second, "192.0.2.100", hi, lo, hi)
+		})
+	}
+}
