@@ -53,6 +53,7 @@ var allowed = map[string][]string{
 	"internal/sys/netdial":  {},
 	"internal/sys/proc":     {},
 	"internal/sys/lab":      {},
+	"internal/sys/vrrpfw":   {},
 	"internal/sys/ping":     {"internal/check"},
 
 	"internal/testutil/netnstest": {},
@@ -68,7 +69,7 @@ var belowDaemon = []string{
 	"internal/config", "internal/config/syntax", "internal/vrrp", "internal/vrrp/packet",
 	"internal/track", "internal/check", "internal/lvs", "internal/notify", "internal/control",
 	"internal/sys/netlink", "internal/sys/vrrpsock", "internal/sys/ipvs", "internal/sys/nft",
-	"internal/sys/exec", "internal/sys/netdial", "internal/sys/proc", "internal/sys/lab", "internal/sys/ping",
+	"internal/sys/exec", "internal/sys/netdial", "internal/sys/proc", "internal/sys/lab", "internal/sys/vrrpfw", "internal/sys/ping",
 }
 
 // osImports touch the operating system directly (netlink, nftables, IPVS,

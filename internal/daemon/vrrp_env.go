@@ -7,6 +7,7 @@ import (
 
 	"github.com/keepalived-go/keepalived/internal/config"
 	"github.com/keepalived-go/keepalived/internal/sys/netlink"
+	"github.com/keepalived-go/keepalived/internal/sys/vrrpfw"
 	"github.com/keepalived-go/keepalived/internal/sys/vrrpsock"
 	"github.com/keepalived-go/keepalived/internal/vrrp"
 )
@@ -16,6 +17,7 @@ import (
 // gratuitous ARP / NA sender.
 type vrrpEnv struct {
 	nl     *netlink.Handle
+	fw     *vrrpfw.Firewall
 	ann    *vrrpsock.Announcer
 	events <-chan vrrp.LinkEvent
 	log    *slog.Logger
@@ -31,10 +33,13 @@ func openVRRPEnv(ctx context.Context, o Options) (*vrrpEnv, error) {
 		nl.Close()
 		return nil, err
 	}
-	return &vrrpEnv{nl: nl, ann: vrrpsock.NewAnnouncer(), events: events, log: o.Log}, nil
+	return &vrrpEnv{nl: nl, fw: vrrpfw.New(), ann: vrrpsock.NewAnnouncer(), events: events, log: o.Log}, nil
 }
 
 func (e *vrrpEnv) Close() {
+	if err := e.fw.Close(); err != nil {
+		e.log.Error(fmt.Sprintf("cannot remove the no_accept firewall table: %v", err))
+	}
 	e.ann.Close()
 	e.nl.Close()
 }
@@ -61,6 +66,7 @@ func (e *vrrpEnv) deps(o Options) vrrp.Deps {
 		Links:     e.nl,
 		Addrs:     e.nl,
 		VMACs:     e.nl,
+		Firewall:  e.fw,
 		Announcer: e.ann,
 		Listen: func(s vrrp.SocketSpec) (vrrp.Conn, error) {
 			opts := vrrpsock.Options{Family: s.Family, Interface: s.Interface, Index: s.IfIndex, Group: s.Group}

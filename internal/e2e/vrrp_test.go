@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -594,5 +595,66 @@ func TestInteropEqualPriority(t *testing.T) {
 			lo.ns.Exec("nft", "delete table inet kgo_partition")
 			waitHolder(t, 10*time.Second, "192.0.2.100", hi, lo, hi)
 		})
+	}
+}
+
+// TestStrictNoAccept: with vrrp_strict a non-owner master does not
+// accept packets to its VIP (no_accept, RFC 5798 Accept_Mode): a TCP
+// connection to the VIP is dropped while one to the real address works;
+// at stop the firewall table is gone.
+func TestStrictNoAccept(t *testing.T) {
+	l := newLab(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	var ln net.Listener
+	if err := a.ns.Do(func() (err error) { ln, err = net.Listen("tcp", "0.0.0.0:7"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	a.start(ourBinary(t), `global_defs {
+    vrrp_strict
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority 150
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+`)
+	waitFor(t, 10*time.Second, "a to become master", func() bool { return a.hasAddr("192.0.2.100") })
+	dial := func(addr string) error {
+		return b.ns.Do(func() error {
+			c, err := net.DialTimeout("tcp", addr, time.Second)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		})
+	}
+	if err := dial("192.0.2.1:7"); err != nil {
+		t.Fatalf("the real address is not reachable: %v", err)
+	}
+	if err := dial("192.0.2.100:7"); err == nil {
+		t.Fatal("a no_accept master accepted a connection to its VIP")
+	}
+	if out := a.ns.Exec("nft", "list", "tables"); !strings.Contains(out, "keepalived_go_vrrp") {
+		t.Fatalf("no firewall table:\n%s", out)
+	}
+	a.stop()
+	if out := a.ns.Exec("nft", "list", "tables"); strings.Contains(out, "keepalived_go_vrrp") {
+		t.Errorf("the firewall table is still there after stop:\n%s", out)
 	}
 }

@@ -105,3 +105,10 @@ type VMACs interface {
 	AddVMAC(parent, name string, vrid, family int) (Link, error)
 	DelVMAC(name string) error
 }
+
+// Firewall drops packets to the VIPs of a master that may not accept
+// them (no_accept, the vrrp_strict default for a non-owner).
+type Firewall interface {
+	Block(a netip.Addr) error
+	Unblock(a netip.Addr) error
+}

@@ -274,7 +274,35 @@ func vipDev(m *member) string {
 	return m.ifname
 }
 
+// noAccept says whether the instance's master must drop traffic to its
+// VIPs: no_accept (the vrrp_strict default) and not the address owner.
+func noAccept(m *member) bool { return !m.cfg.Accept && m.in.p.Priority != PriorityOwner }
+
+// firewall blocks or unblocks the instance's VIPs for no_accept.
+func (r *Router) firewall(m *member, block bool) {
+	if !noAccept(m) || r.deps.Firewall == nil {
+		return
+	}
+	if r.deps.LogDetail {
+		r.log.Info(fmt.Sprintf("(%s) %s firewall drop rule", m.cfg.Name, map[bool]string{true: "setting", false: "removing"}[block]), "instance", m.cfg.Name)
+	}
+	for _, list := range [][]*config.IPAddress{m.cfg.VIPs, m.cfg.ExcludedVIPs} {
+		for _, a := range list {
+			var err error
+			if block {
+				err = r.deps.Firewall.Block(a.Addr.Addr())
+			} else {
+				err = r.deps.Firewall.Unblock(a.Addr.Addr())
+			}
+			if err != nil {
+				r.log.Error(fmt.Sprintf("(%s) firewall for %s: %v", m.cfg.Name, a.Addr, err), "instance", m.cfg.Name)
+			}
+		}
+	}
+}
+
 func (r *Router) addVIPs(m *member) {
+	r.firewall(m, true)
 	for _, a := range m.cfg.VIPs {
 		if err := r.deps.Addrs.AddAddress(a, vipDev(m)); err != nil {
 			r.log.Error(fmt.Sprintf("(%s) cannot add %s: %v", m.cfg.Name, a.Addr, err), "instance", m.cfg.Name)
@@ -298,6 +326,7 @@ func (r *Router) addVIPs(m *member) {
 }
 
 func (r *Router) removeVIPs(m *member) {
+	defer r.firewall(m, false)
 	for i := len(m.cfg.VirtualRules) - 1; i >= 0; i-- {
 		if err := r.deps.Addrs.DelRule(m.cfg.VirtualRules[i]); err != nil {
 			r.log.Error(fmt.Sprintf("(%s) cannot remove rule %s: %v", m.cfg.Name, m.cfg.VirtualRules[i], err), "instance", m.cfg.Name)

@@ -20,6 +20,9 @@ type Deps struct {
 	Links     Links
 	Addrs     Addrs
 	Announcer Announcer
+	// Firewall blocks the VIPs of no_accept masters; nil leaves them
+	// reachable (and logs that no_accept is not enforced).
+	Firewall Firewall
 	// VMACs creates the use_vmac interfaces; nil refuses use_vmac
 	// instances (they go to FAULT with a clear error).
 	VMACs VMACs
