@@ -48,6 +48,10 @@ type Options struct {
 	// Rand returns a number in [0, n) for warmup offsets; nil:
 	// math/rand/v2.
 	Rand func(n int64) int64
+	// Previous gives a real server's state before a reload (ok false for
+	// a new server): its checkers start from it instead of from alpha, so
+	// a reload neither re-adds a failed server nor drops a healthy one.
+	Previous func(Key) (up, ok bool)
 }
 
 // Manager runs the checkers of every real server of a configuration.
@@ -124,6 +128,13 @@ func (m *Manager) build(cfg *config.Config, vs *config.VirtualServer, rs *config
 		fc := newFileCheck(cfg, f, s)
 		s.files = append(s.files, fc)
 		m.byFile[f.TrackFile] = append(m.byFile[f.TrackFile], fc)
+	}
+	if m.opts.Previous != nil {
+		if up, ok := m.opts.Previous(s.key); ok {
+			for _, c := range s.checkers {
+				c.m.up, c.m.hasRun = up, true
+			}
+		}
 	}
 	return s
 }

@@ -295,3 +295,45 @@ func TestManagerWarmupSpreadsFirstChecks(t *testing.T) {
 		}
 	})
 }
+
+// TestPreviousStateSurvivesReload: a Manager built with Previous starts a
+// server that was down as down (not re-added by a reload) and one that
+// was up as up, whatever alpha says.
+func TestPreviousStateSurvivesReload(t *testing.T) {
+	cfg := parseConf(t, `virtual_server 192.0.2.100 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.0.2.11 80 {
+        TCP_CHECK {
+        }
+    }
+    real_server 192.0.2.12 80 {
+        alpha
+        TCP_CHECK {
+        }
+    }
+}
+`)
+	prev := map[config.ServerAddr]bool{
+		{Addr: netip.MustParseAddr("192.0.2.11"), Port: 80}: false,
+		{Addr: netip.MustParseAddr("192.0.2.12"), Port: 80}: true,
+	}
+	var mu sync.Mutex
+	var got []Event
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // only the starting states: no check runs
+	New(cfg, Options{
+		OnEvent: func(e Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			if e.Kind == EventInit {
+				got = append(got, e)
+			}
+		},
+		Previous: func(k Key) (bool, bool) { up, ok := prev[k.RS]; return up, ok },
+	}).Run(ctx)
+	if len(got) != 2 || got[0].Up || !got[1].Up {
+		t.Fatalf("init events %+v: want 192.0.2.11 down and 192.0.2.12 up", got)
+	}
+}

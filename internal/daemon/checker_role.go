@@ -167,7 +167,7 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 	}
 	keys := keyMap(c)
 	mctx, stopChecks := context.WithCancel(ctx)
-	checksDone := cr.startChecks(mctx, c)
+	checksDone := cr.startChecks(mctx, c, nil)
 	for {
 		select {
 		case <-ctx.Done():
@@ -190,8 +190,10 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 			}
 			answer <- lvs.RenderString(st, lvs.WithStats)
 		case req := <-cr.reload:
-			// Checkers restart on the new configuration (their counters
-			// start again); real servers keep their state in the model.
+			// Checkers restart on the new configuration from each real
+			// server's state (their retry counters start again); the
+			// model keeps the servers' state too.
+			prev := previousStates(model, keys)
 			stopChecks()
 			<-checksDone
 			cr.queue.take()
@@ -205,7 +207,7 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 				log.Error(fmt.Sprintf("Cannot update the virtual servers: %v", err))
 			}
 			mctx, stopChecks = context.WithCancel(ctx)
-			checksDone = cr.startChecks(mctx, c)
+			checksDone = cr.startChecks(mctx, c, prev)
 			req.done <- err
 		}
 	}
@@ -217,11 +219,31 @@ func (cr *checkerRole) setModel(m *lvs.Model) {
 	cr.mu.Unlock()
 }
 
-// startChecks runs every checker of c; the channel closes when they stop.
-func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config) <-chan struct{} {
+// previousStates is each real server's state in the model, by the
+// checkers' key, for the checkers of a reloaded configuration.
+func previousStates(model *lvs.Model, keys map[check.Key][]rsRef) map[check.Key]bool {
+	alive := map[rsRef]bool{}
+	for _, vs := range model.Status() {
+		for _, rs := range vs.RealServers {
+			alive[rsRef{id: vs.ID, key: rs.Key}] = rs.Alive
+		}
+	}
+	prev := map[check.Key]bool{}
+	for k, refs := range keys {
+		if up, ok := alive[refs[0]]; ok {
+			prev[k] = up
+		}
+	}
+	return prev
+}
+
+// startChecks runs every checker of c, starting from prev's states (after
+// a reload); the channel closes when they stop.
+func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config, prev map[check.Key]bool) <-chan struct{} {
 	mgr := check.New(c, check.Options{
 		Dialer: netdial.Dialer{}, Pinger: ping.Pinger{}, Run: miscRunner,
 		OnEvent: cr.queue.push, Logger: cr.o.Log,
+		Previous: func(k check.Key) (bool, bool) { up, ok := prev[k]; return up, ok },
 	})
 	done := make(chan struct{})
 	go func() {

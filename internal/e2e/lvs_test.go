@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -210,4 +211,20 @@ func TestLVSNATExample(t *testing.T) {
 	waitFor(t, 15*time.Second, "rs1 to leave the pool", func() bool {
 		return count(ask(t, client, url, 4), "rs2") == 4
 	})
+
+	// A reload (SIGHUP to the parent) keeps the failed rs1 out: the
+	// checkers restart from each server's state.
+	added := strings.Count(n.out.String(), "Adding service [198.51.100.11]:tcp:80")
+	if err := n.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the reload", func() bool { return n.out.contains("Reload complete") })
+	for range 10 {
+		if got := ask(t, client, url, 2); count(got, "rs1") != 0 {
+			t.Fatalf("after a reload the failed rs1 answered: %v", got)
+		}
+	}
+	if strings.Count(n.out.String(), "Adding service [198.51.100.11]:tcp:80") != added {
+		t.Errorf("a reload re-added the failed rs1")
+	}
 }
