@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/keepalived-go/keepalived/internal/sys/netdial"
 	"github.com/keepalived-go/keepalived/internal/sys/nft"
 	"github.com/keepalived-go/keepalived/internal/sys/ping"
+	"github.com/keepalived-go/keepalived/internal/track"
 )
 
 // checkerRole runs the virtual servers and their health checks
@@ -245,6 +247,7 @@ func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config, prev m
 		OnEvent: cr.queue.push, Logger: cr.o.Log,
 		Previous: func(k check.Key) (bool, bool) { up, ok := prev[k]; return up, ok },
 	})
+	cr.feedTrackFiles(ctx, c, mgr)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -253,6 +256,44 @@ func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config, prev m
 		}
 	}()
 	return done
+}
+
+// feedTrackFiles reads the track_files FILE_CHECKs use (once now, then
+// polled every second, as the VRRP trackers do) and hands their values to
+// the checkers.
+func (cr *checkerRole) feedTrackFiles(ctx context.Context, c *config.Config, mgr *check.Manager) {
+	used := map[string]bool{}
+	for _, vs := range c.VirtualServers {
+		for _, rs := range vs.RealServers {
+			for _, fc := range rs.FileCheck {
+				used[fc.TrackFile] = true
+			}
+		}
+	}
+	out := make(chan track.FileEvent, 16)
+	n := 0
+	for _, tf := range c.TrackFiles {
+		if !used[tf.Name] {
+			continue
+		}
+		f := track.NewFile(tf, os.ReadFile, cr.o.Log)
+		mgr.SetTrackFile(tf.Name, f.Value())
+		go f.Run(ctx, time.Second, out)
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-out:
+				mgr.SetTrackFile(ev.Name, ev.Value)
+			}
+		}
+	}()
 }
 
 // apply feeds one check event to the model.

@@ -228,3 +228,52 @@ func TestLVSNATExample(t *testing.T) {
 		t.Errorf("a reload re-added the failed rs1")
 	}
 }
+
+// TestFileCheck: a FILE_CHECK follows its track_file: a non-zero value
+// (weight 0) takes the real server out of the pool, zero puts it back.
+func TestFileCheck(t *testing.T) {
+	client, dir, _, _ := natLab(t, "198.51.100.1")
+	dir.IP("addr", "add", "192.0.2.100/24", "dev", "eth0")
+	n := &node{t: t, name: "dir", ns: dir, dir: t.TempDir(), out: &syncBuffer{}}
+	t.Cleanup(func() {
+		n.kill()
+		if t.Failed() {
+			t.Logf("=== director log:\n%s", n.out.String())
+		}
+	})
+	state := filepath.Join(n.dir, "rs1.state")
+	writeScript(t, state, "0\n")
+	n.startArgs(ourBinary(t), fmt.Sprintf(`global_defs {
+    lvs_dataplane nftables
+}
+track_file rs1_state {
+    file %s
+}
+virtual_server 192.0.2.100 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.51.100.11 80 {
+        FILE_CHECK {
+            track_file rs1_state
+            weight 0
+        }
+    }
+    real_server 198.51.100.12 80 {
+    }
+}
+`, state), "-C")
+	url := "http://192.0.2.100/"
+	waitFor(t, 10*time.Second, "both real servers", func() bool {
+		got := ask(t, client, url, 4)
+		return count(got, "rs1") == 2 && count(got, "rs2") == 2
+	})
+	writeScript(t, state, "1\n")
+	waitFor(t, 10*time.Second, "rs1 to leave the pool", func() bool { return count(ask(t, client, url, 4), "rs2") == 4 })
+	writeScript(t, state, "0\n")
+	waitFor(t, 10*time.Second, "rs1 back in the pool", func() bool {
+		got := ask(t, client, url, 4)
+		return count(got, "rs1") == 2 && count(got, "rs2") == 2
+	})
+}
