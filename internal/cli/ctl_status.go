@@ -35,51 +35,45 @@ func fetchStatus(ctx context.Context, cio ctlIO, socket string) (control.Status,
 	return st, true
 }
 
-var statusVerb = ctlVerb{
-	name:    "",
-	summary: "show the daemon, its VRRP instances and its virtual servers",
-	flags: func(fs *pflag.FlagSet) func(context.Context, ctlIO, []string) int {
-		asJSON := fs.Bool("json", false, "print the status as JSON")
-		socket := socketFlag(fs)
-		return func(ctx context.Context, cio ctlIO, _ []string) int {
-			st, ok := fetchStatus(ctx, cio, *socket)
-			if !ok {
-				return exitFatal
+// statusVerbOf is a verb that asks the daemon for its status and prints
+// part of it: as text, or with --json as JSON (jsonOf picks the part).
+func statusVerbOf(name, summary, jsonUsage string, text func(io.Writer, control.Status), jsonOf func(control.Status) any) ctlVerb {
+	return ctlVerb{
+		name:    name,
+		summary: summary,
+		flags: func(fs *pflag.FlagSet) func(context.Context, ctlIO, []string) int {
+			asJSON := fs.Bool("json", false, jsonUsage)
+			socket := socketFlag(fs)
+			return func(ctx context.Context, cio ctlIO, _ []string) int {
+				st, ok := fetchStatus(ctx, cio, *socket)
+				if !ok {
+					return exitFatal
+				}
+				if *asJSON {
+					return writeJSON(cio, jsonOf(st))
+				}
+				text(cio.stdout, st)
+				return 0
 			}
-			if *asJSON {
-				return writeJSON(cio, st)
-			}
-			writeDaemonLine(cio.stdout, st)
-			fmt.Fprintln(cio.stdout)
-			writeInstances(cio.stdout, st)
-			if len(st.VirtualServers) > 0 {
-				fmt.Fprintln(cio.stdout)
-				writeVirtualServers(cio.stdout, st)
-			}
-			return 0
-		}
-	},
+		},
+	}
 }
 
-var vrrpShowVerb = ctlVerb{
-	name:    "show",
-	summary: "show the VRRP instances: state, priority, master, VIPs",
-	flags: func(fs *pflag.FlagSet) func(context.Context, ctlIO, []string) int {
-		asJSON := fs.Bool("json", false, "print the instances as JSON")
-		socket := socketFlag(fs)
-		return func(ctx context.Context, cio ctlIO, _ []string) int {
-			st, ok := fetchStatus(ctx, cio, *socket)
-			if !ok {
-				return exitFatal
-			}
-			if *asJSON {
-				return writeJSON(cio, st.Instances)
-			}
-			writeInstances(cio.stdout, st)
-			return 0
+var statusVerb = statusVerbOf("", "show the daemon, its VRRP instances and its virtual servers", "print the status as JSON",
+	func(w io.Writer, st control.Status) {
+		writeDaemonLine(w, st)
+		fmt.Fprintln(w)
+		writeInstances(w, st)
+		if len(st.VirtualServers) > 0 {
+			fmt.Fprintln(w)
+			writeVirtualServers(w, st)
 		}
 	},
-}
+	func(st control.Status) any { return st })
+
+var vrrpShowVerb = statusVerbOf("show", "show the VRRP instances: state, priority, master, VIPs", "print the instances as JSON",
+	writeInstances,
+	func(st control.Status) any { return st.Instances })
 
 var lvsListVerb = ctlVerb{
 	name:    "list",
