@@ -23,10 +23,9 @@ const RoleEnv = "KEEPALIVED_GO_ROLE"
 
 // child is one supervised role process.
 type child struct {
-	role  string // "vrrp" or "check"
-	name  string // "VRRP" or "Healthcheck", as keepalived's messages
-	ident string // "Keepalived_vrrp", "Keepalived_healthcheckers"
-	pid   string // its pid file, whose .ctl is its control socket
+	role string // "vrrp" or "check"
+	name string // "VRRP" or "Healthcheck", as keepalived's messages
+	pid  string // its pid file, whose .ctl is its control socket
 
 	// died runs when the child dies, before it is restarted.
 	died func()
@@ -84,10 +83,10 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 			}
 			var ch *child
 			if role == "vrrp" {
-				ch = &child{role: "vrrp", name: "VRRP", ident: "Keepalived_vrrp", pid: orDefault(o.VRRPPIDFile, DefaultVRRPPIDFile),
+				ch = &child{role: "vrrp", name: "VRRP", pid: orDefault(o.VRRPPIDFile, DefaultVRRPPIDFile),
 					died: func() { releaseVIPs(log, pc.config()) }}
 			} else {
-				ch = &child{role: "check", name: "Healthcheck", ident: "Keepalived_healthcheckers", pid: orDefault(o.CheckersPIDFile, DefaultCheckersPIDFile)}
+				ch = &child{role: "check", name: "Healthcheck", pid: orDefault(o.CheckersPIDFile, DefaultCheckersPIDFile)}
 			}
 			pc.mu.Lock()
 			pc.children = append(pc.children, ch)
