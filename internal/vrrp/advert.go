@@ -99,6 +99,9 @@ func (in *Instance) acceptMaster(now time.Time, a Advert) {
 		in.adoptInterval(a.Interval)
 	}
 	in.master = a.Src
+	// A backup held by its sync group wanted MASTER; it has a master
+	// again (vrrp_state_backup sets wantstate BACKUP).
+	in.held = false
 	in.armDown(now, in.masterDown())
 	if in.p.PreemptDelay == 0 {
 		return

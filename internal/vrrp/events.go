@@ -21,7 +21,7 @@ func (in *Instance) handleStart(now time.Time) {
 		in.setState(now, StateFault)
 	case in.wantMaster:
 		// keepalived expires a 1 µs backup timer; the effect is the same.
-		in.setState(now, StateMaster)
+		in.gotoMaster(now, StateInit)
 	default:
 		in.setState(now, StateBackup)
 	}
@@ -42,7 +42,7 @@ func (in *Instance) handleTimer(now time.Time) {
 	switch in.state {
 	case StateBackup:
 		in.detailf("Receive advertisement timeout")
-		in.setState(now, StateMaster)
+		in.gotoMaster(now, StateBackup)
 	case StateMaster:
 		in.emit(SendAdvert{Priority: in.prio})
 		in.deadline = now.Add(in.p.AdvertInterval)
@@ -114,10 +114,31 @@ func (in *Instance) handleRecover(now time.Time, reason string) {
 		return
 	}
 	if in.wantMaster {
-		in.setState(now, StateMaster)
+		in.gotoMaster(now, StateFault)
 		return
 	}
 	in.setState(now, StateBackup)
+}
+
+// gotoMaster moves the instance to MASTER unless its sync group holds it
+// back (keepalived's vrrp_state_goto_master and
+// vrrp_sync_can_goto_master): then it stays, or goes from INIT or FAULT,
+// to BACKUP wanting MASTER with its down timer re-armed, so it asks
+// again when the timer next fires. An address owner coming from INIT or
+// FAULT waits one advert interval plus Skew_Time (vrrp_init_state,
+// try_up_instance); a timed-out backup a full Master_Down_Interval.
+func (in *Instance) gotoMaster(now time.Time, from State) {
+	if in.gate == nil || in.gate() {
+		in.setState(now, StateMaster)
+		return
+	}
+	if from != StateBackup {
+		in.setState(now, StateBackup)
+		in.armDown(now, in.masterAdverInt+in.skew())
+	} else {
+		in.armDown(now, in.masterDown())
+	}
+	in.held = true
 }
 
 // Stop shuts the instance down: a master sends a priority 0 advert and

@@ -35,6 +35,12 @@ type Instance struct {
 	// Start: it goes straight to MASTER when it can (keepalived's
 	// wantstate MASTER with priority 255).
 	wantMaster bool
+	// gate, when set, says whether the instance's sync group lets it
+	// become MASTER on its own (keepalived's vrrp_sync_can_goto_master).
+	gate func() bool
+	// held is set while the sync group holds a backup that wants MASTER
+	// (keepalived's wantstate MASTER in BACKUP state).
+	held bool
 	// ownerConflict is set once the "both configured as address owner"
 	// error has been logged as the surviving master.
 	ownerConflict bool
@@ -79,6 +85,29 @@ func (in *Instance) Master() netip.Addr { return in.master }
 // MasterAdverInterval is Master_Adver_Interval: the configured interval,
 // or with VRRPv3 the one a backup adopted from its master.
 func (in *Instance) MasterAdverInterval() time.Duration { return in.masterAdverInt }
+
+// SetSyncGate installs the sync group's rule: before the instance goes
+// MASTER on its own (down timer expired, an address owner starting or
+// recovering) it asks can; false keeps it BACKUP with a re-armed down
+// timer, wanting MASTER (see WantsMaster). A move ordered by the group
+// (SyncTo) does not ask.
+func (in *Instance) SetSyncGate(can func() bool) { in.gate = can }
+
+// WantsMaster reports whether the instance is MASTER or would be without
+// its sync group (keepalived's wantstate MASTER).
+func (in *Instance) WantsMaster() bool { return in.state == StateMaster || in.held }
+
+// FaultedBesides reports whether the instance has a fault reason other
+// than reason (a sync group's own reason, to find the members that
+// fault the group).
+func (in *Instance) FaultedBesides(reason string) bool {
+	for r := range in.faults {
+		if r != reason {
+			return true
+		}
+	}
+	return false
+}
 
 // NextDeadline is when the driver must call Timer: the next advert for a
 // master, the Master_Down_Timer for a backup. ok is false when no timer

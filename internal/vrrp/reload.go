@@ -68,6 +68,7 @@ func (r *Router) reload(now time.Time, c *config.Config, fresh []*member, global
 	}
 	for _, m := range r.members {
 		m.group = nil
+		m.in.SetSyncGate(nil)
 	}
 	r.buildGroups(c)
 	// Stop what is gone or replaced, before the replacements start.

@@ -157,6 +157,10 @@ func (r *Router) Run(ctx context.Context) error {
 	}
 	now = time.Now()
 	for _, m := range r.members {
+		// A member that cannot run faults its group from the start.
+		r.syncFaults(now, m)
+	}
+	for _, m := range r.members {
 		r.exec(now, m, m.in.Start(now))
 	}
 	timer := time.NewTimer(time.Hour)
@@ -290,8 +294,15 @@ func (r *Router) Recover(ctx context.Context, name, reason string) error {
 	if !ok {
 		return fmt.Errorf("vrrp_instance %s: no such instance", name)
 	}
-	r.do(ctx, func(now time.Time) { r.exec(now, m, m.in.Recover(now, reason)) })
+	r.do(ctx, func(now time.Time) { r.recover(now, m, reason) })
 	return nil
+}
+
+// recover clears one of the member's fault reasons; the member's sync
+// group learns of it.
+func (r *Router) recover(now time.Time, m *member, reason string) {
+	r.exec(now, m, m.in.Recover(now, reason))
+	r.syncFaults(now, m)
 }
 
 func (r *Router) fault(now time.Time, m *member, reason string) {
@@ -303,6 +314,7 @@ func (r *Router) fault(now time.Time, m *member, reason string) {
 		r.log.Info(line, "instance", m.cfg.Name)
 	}
 	r.exec(now, m, m.in.Fault(now, reason))
+	r.syncFaults(now, m)
 }
 
 // LinkEvent applies an interface or address change: an instance's
@@ -328,7 +340,7 @@ func (r *Router) linkEvent(now time.Time, ev LinkEvent) {
 		}
 		reason := "interface " + ev.Name + " down"
 		if ev.Up {
-			r.exec(now, m, m.in.Recover(now, reason))
+			r.recover(now, m, reason)
 		} else {
 			r.fault(now, m, reason)
 		}

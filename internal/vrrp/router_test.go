@@ -30,10 +30,13 @@ type hub struct {
 	cut map[string]bool
 	// ttl overrides the TTL of delivered packets when non-zero.
 	ttl int
+	// lostVRID holds the VRIDs whose adverts are lost (one LAN of
+	// several partitioned).
+	lostVRID map[byte]bool
 }
 
 func newHub() *hub {
-	return &hub{vips: map[netip.Addr]map[string]bool{}, announced: map[string]int{}, cut: map[string]bool{}}
+	return &hub{vips: map[netip.Addr]map[string]bool{}, announced: map[string]int{}, cut: map[string]bool{}, lostVRID: map[byte]bool{}}
 }
 
 type fakeConn struct {
@@ -48,7 +51,7 @@ type fakeConn struct {
 func (c *fakeConn) WriteTo(msg []byte, src, dst netip.Addr, ttl int) error {
 	c.h.mu.Lock()
 	defer c.h.mu.Unlock()
-	if c.h.cut[c.node] {
+	if c.h.cut[c.node] || len(msg) > 1 && c.h.lostVRID[msg[1]] {
 		return nil
 	}
 	if c.h.ttl != 0 {

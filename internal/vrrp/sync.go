@@ -26,10 +26,28 @@ func (r *Router) buildGroups(c *config.Config) {
 			if m, ok := r.byName[name]; ok {
 				m.group = g
 				g.members = append(g.members, m)
+				m.in.SetSyncGate(func() bool { return g.canGotoMaster(m) })
 			}
 		}
 		r.groups[gc.Name] = g
 	}
+}
+
+// canGotoMaster is keepalived's vrrp_sync_can_goto_master: a member may
+// go MASTER on its own only when the group already is MASTER or every
+// other member wants MASTER too. Preferring BACKUP avoids thrashing: a
+// member whose master went silent on one LAN does not pull the group to
+// MASTER while another member still hears its master on another LAN.
+func (g *syncGroup) canGotoMaster(m *member) bool {
+	if g.state == StateMaster {
+		return true
+	}
+	for _, o := range g.members {
+		if o != m && !o.in.WantsMaster() {
+			return false
+		}
+	}
+	return true
 }
 
 // syncReason is the fault reason a member gets from its group.
@@ -62,22 +80,63 @@ func (r *Router) synced(now time.Time, m *member, prev, st State) {
 			}
 		}
 	case st == StateFault:
-		r.groupLog(g, "VRRP_Group(%s) Syncing instances to FAULT state", name)
-		for _, o := range g.members {
-			if o != m {
-				r.exec(now, o, o.in.Fault(now, syncReason(g)))
-			}
+		if g.state != StateFault {
+			r.groupLog(g, "VRRP_Group(%s) Syncing instances to FAULT state", name)
 		}
+		r.applyGroupFaults(now, g)
 	case prev == StateFault:
-		// The member recovered: the others lose the fault the group gave
-		// them (their own faults remain).
-		for _, o := range g.members {
-			if o != m {
-				r.exec(now, o, o.in.Recover(now, syncReason(g)))
-			}
-		}
+		r.applyGroupFaults(now, g)
 	}
 	r.groupState(g)
+}
+
+// syncFaults brings the group's fault up to date after a member's fault
+// reasons changed without (or before) a transition.
+func (r *Router) syncFaults(now time.Time, m *member) {
+	g := m.group
+	if g == nil || g.syncing {
+		return
+	}
+	g.syncing = true
+	defer func() { g.syncing = false }()
+	if g.state != StateFault && m.in.State() != StateInit && m.in.FaultedBesides(syncReason(g)) {
+		r.groupLog(g, "VRRP_Group(%s) Syncing instances to FAULT state", g.cfg.Name)
+	}
+	r.applyGroupFaults(now, g)
+	r.groupState(g)
+}
+
+// applyGroupFaults gives each member the group's fault while another
+// member has a fault of its own, and clears it once none has: the group
+// leaves FAULT only when its last faulty member recovers (keepalived's
+// num_member_fault). Faults are added before any is cleared, so no
+// member passes through BACKUP on the way.
+func (r *Router) applyGroupFaults(now time.Time, g *syncGroup) {
+	reason := syncReason(g)
+	faulty := 0
+	own := map[*member]bool{}
+	for _, o := range g.members {
+		if o.in.FaultedBesides(reason) {
+			own[o] = true
+			faulty++
+		}
+	}
+	others := func(o *member) bool {
+		if own[o] {
+			return faulty > 1
+		}
+		return faulty > 0
+	}
+	for _, o := range g.members {
+		if others(o) {
+			r.exec(now, o, o.in.Fault(now, reason))
+		}
+	}
+	for _, o := range g.members {
+		if !others(o) {
+			r.exec(now, o, o.in.Recover(now, reason))
+		}
+	}
 }
 
 // groupState computes the group's state from its members (MASTER when

@@ -10,6 +10,7 @@ func (in *Instance) setState(now time.Time, next State) {
 	in.state = next
 	clear(in.rateLimited)
 	in.ownerConflict = false
+	in.held = false
 	switch next {
 	case StateMaster:
 		in.enterMaster(now)
