@@ -32,13 +32,13 @@ func (g garpSchedule) next() (time.Time, bool) {
 func (r *Router) startGratuitous(now time.Time, m *member, lowerPrio bool) {
 	c := m.cfg
 	if lowerPrio {
-		r.burst(m, c.GarpLowerPrioRepeat)
+		r.burst(now, m, c.GarpLowerPrioRepeat)
 		if d := c.GarpLowerPrioDelay.Std(); d > 0 {
 			m.garp.lower = now.Add(d)
 		}
 		return
 	}
-	r.burst(m, c.GarpMasterRepeat)
+	r.burst(now, m, c.GarpMasterRepeat)
 	delay := c.GarpMasterDelay.Std()
 	if delay > 0 {
 		m.garp.second = now.Add(delay)
@@ -53,20 +53,22 @@ func (r *Router) announceDue(now time.Time, m *member) {
 	c := m.cfg
 	if t := m.garp.second; !t.IsZero() && !now.Before(t) {
 		m.garp.second = time.Time{}
-		r.burst(m, c.GarpMasterRepeat)
+		r.burst(now, m, c.GarpMasterRepeat)
 	}
 	if t := m.garp.refresh; !t.IsZero() && !now.Before(t) {
 		m.garp.refresh = now.Add(c.GarpMasterRefresh.Std())
-		r.burst(m, max(c.GarpMasterRefreshRepeat, 1))
+		r.burst(now, m, max(c.GarpMasterRefreshRepeat, 1))
 	}
 	if t := m.garp.lower; !t.IsZero() && !now.Before(t) {
 		m.garp.lower = time.Time{}
-		r.burst(m, c.GarpLowerPrioRepeat)
+		r.burst(now, m, c.GarpLowerPrioRepeat)
 	}
 }
 
 // burst announces every virtual address n times, grouped by interface.
-func (r *Router) burst(m *member, n int) {
+// Where vrrp_garp_interval / vrrp_gna_interval (or a garp_group) set a
+// gap, the messages go through the interface's pacer instead.
+func (r *Router) burst(now time.Time, m *member, n int) {
 	if n <= 0 {
 		return
 	}
@@ -89,15 +91,29 @@ func (r *Router) burst(m *member, n int) {
 			for _, ip := range byDev[dev] {
 				kind := "gratuitous ARPs"
 				if ip.Is6() {
-					kind = "unsolicited neighbour advert"
+					kind = "Unsolicited Neighbour Adverts"
 				}
 				r.log.Info(fmt.Sprintf("(%s) Sending/queueing %s on %s for %s", m.cfg.Name, kind, dev, ip), "instance", m.cfg.Name)
 			}
 		}
+		var direct []netip.Addr
+		for _, ip := range byDev[dev] {
+			if r.pacerFor(m, dev, ip.Is6()) == nil {
+				direct = append(direct, ip)
+			}
+		}
 		for range n {
-			if err := r.deps.Announcer.Announce(dev, byDev[dev]); err != nil {
+			for _, ip := range byDev[dev] {
+				if p := r.pacerFor(m, dev, ip.Is6()); p != nil {
+					r.paced(now, p, m, dev, ip)
+				}
+			}
+			if len(direct) == 0 {
+				continue
+			}
+			if err := r.deps.Announcer.Announce(dev, direct); err != nil {
 				r.log.Error(fmt.Sprintf("(%s) cannot announce addresses on %s: %v", m.cfg.Name, dev, err), "instance", m.cfg.Name)
-				break
+				direct = nil
 			}
 		}
 	}

@@ -43,6 +43,7 @@ func (r *Router) Reload(ctx context.Context, c *config.Config) error {
 func (r *Router) reload(now time.Time, c *config.Config, fresh []*member, globalSame bool) {
 	old := r.byName
 	r.global = &c.Global
+	r.garpGroups = c.GarpGroups
 	r.members = nil
 	r.byName = map[string]*member{}
 	kept := map[*member]bool{}

@@ -83,8 +83,11 @@ type Router struct {
 	byName  map[string]*member
 	socks   map[SocketSpec]*sock
 	groups  map[string]*syncGroup
-	rx      chan rxPacket
-	cmds    chan func(time.Time)
+	// garpGroups and pacers space gratuitous ARPs / NAs per interface.
+	garpGroups []*config.GarpGroup
+	pacers     map[pacerKey]*pacer
+	rx         chan rxPacket
+	cmds       chan func(time.Time)
 	// done is closed when Run returns, so socket readers stop.
 	done chan struct{}
 	log  *slog.Logger
@@ -115,14 +118,15 @@ func NewRouter(c *config.Config, deps Deps) (*Router, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	r := &Router{
-		deps:   deps,
-		global: &c.Global,
-		byName: map[string]*member{},
-		socks:  map[SocketSpec]*sock{},
-		rx:     make(chan rxPacket, 64),
-		cmds:   make(chan func(time.Time)),
-		done:   make(chan struct{}),
-		log:    log,
+		deps:       deps,
+		global:     &c.Global,
+		garpGroups: c.GarpGroups,
+		byName:     map[string]*member{},
+		socks:      map[SocketSpec]*sock{},
+		rx:         make(chan rxPacket, 64),
+		cmds:       make(chan func(time.Time)),
+		done:       make(chan struct{}),
+		log:        log,
 	}
 	for _, ic := range c.Instances {
 		m, err := newMember(ic, &c.Global)
@@ -209,6 +213,9 @@ func (r *Router) nextDeadline() time.Time {
 			next = d
 		}
 	}
+	if d, ok := r.pacerDeadline(); ok && d.Before(next) {
+		next = d
+	}
 	return next
 }
 
@@ -222,6 +229,7 @@ func (r *Router) fire(now time.Time) {
 			r.announceDue(now, m)
 		}
 	}
+	r.drainPacers(now)
 }
 
 // stopAll stops every instance and removes the VMACs it created.

@@ -24,8 +24,10 @@ type hub struct {
 	conns []*fakeConn
 	// vips maps each virtual address to the nodes holding it.
 	vips map[netip.Addr]map[string]bool
-	// announced counts gratuitous ARPs / NAs per node.
+	// announced counts gratuitous ARPs / NAs per node; sent records
+	// each with its time.
 	announced map[string]int
+	sent      []announcement
 	// cut holds the nodes whose packets are lost (a crashed node).
 	cut map[string]bool
 	// ttl overrides the TTL of delivered packets when non-zero.
@@ -137,6 +139,9 @@ func (n *fakeNode) Announce(ifname string, addrs []netip.Addr) error {
 	n.h.mu.Lock()
 	defer n.h.mu.Unlock()
 	n.h.announced[n.name] += len(addrs)
+	for _, a := range addrs {
+		n.h.sent = append(n.h.sent, announcement{at: time.Now(), node: n.name, dev: ifname, addr: a})
+	}
 	return nil
 }
 
@@ -145,6 +150,14 @@ func (n *fakeNode) LinkByName(name string) (Link, error) {
 		return Link{}, fmt.Errorf("link %s not found", name)
 	}
 	return n.link, nil
+}
+
+// announcement is one gratuitous ARP or NA a node sent.
+type announcement struct {
+	at   time.Time
+	node string
+	dev  string
+	addr netip.Addr
 }
 
 // holders lists the nodes holding vip.
