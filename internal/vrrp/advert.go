@@ -18,6 +18,9 @@ func (in *Instance) AdvertReceived(now time.Time, a Advert) []Action {
 			if changed {
 				clear(in.rateLimited)
 			}
+			if changed || a.Priority != PriorityOwner {
+				in.restoreOwner("received advert with lower priority")
+			}
 			in.handleBackupAdvert(now, a)
 		}
 	case StateMaster:
@@ -143,7 +146,8 @@ func (in *Instance) handleMasterAdvert(now time.Time, a Advert) {
 		}
 	}
 	if a.Priority == in.prio {
-		in.equalPriority(a, cmp)
+		in.equalPriority(now, a, cmp)
+		higher = a.Priority > in.prio || (a.Priority == in.prio && cmp > 0)
 	}
 	switch {
 	case higher:
@@ -164,17 +168,40 @@ func (in *Instance) resetAdvertTimer(now time.Time) {
 	}
 }
 
-// equalPriority logs keepalived's warnings for an advert with our own
-// priority: from our own address, or from a second address owner.
-func (in *Instance) equalPriority(a Advert, cmp int) {
+// equalPriority handles an advert with our own priority: from our own
+// address it is a warning; from a second address owner a configuration
+// error. Then the owner with the lower address yields; the higher one
+// stays MASTER and watches whether the other backs off (see watchRogue),
+// reducing its priority to 254 if the other still advertises during the
+// watch (keepalived ≥ 2.3.3; 2.2.7 reduced both at once).
+func (in *Instance) equalPriority(now time.Time, a Advert, cmp int) {
 	switch {
 	case cmp == 0:
 		in.logf("WARNING - equal priority advert received from remote host with our IP address.")
 	case in.prio != PriorityOwner:
-	case cmp > 0 || !in.ownerConflict:
-		in.ownerConflict = cmp < 0
+	case cmp > 0:
 		in.logf("CONFIGURATION ERROR: local instance and %s are both configured as address owner, please resolve", a.Src)
+	case !in.rogueUntil.IsZero() && now.Before(in.rogueUntil):
+		in.logf("%s is still advertising as address owner, please resolve - reducing our priority", a.Src)
+		in.rogueUntil = time.Time{}
+		in.prio = PriorityOwner - 1
+	default:
+		in.rogueInterval = a.Interval
+		if in.rogueAdverts == 0 {
+			in.logf("CONFIGURATION ERROR: local instance and %s are both configured as address owner, please resolve", a.Src)
+			in.rogueAdverts = 2
+		}
 	}
+}
+
+// restoreOwner gives an address owner that reduced its priority for a
+// second owner its 255 back, logging why.
+func (in *Instance) restoreOwner(why string) {
+	if in.p.Priority != PriorityOwner || in.prio == PriorityOwner {
+		return
+	}
+	in.logf("Restoring our priority to %d since %s", PriorityOwner, why)
+	in.prio = PriorityOwner
 }
 
 // lowerPriority answers a lower priority master: send our advert so it
@@ -197,7 +224,7 @@ func (in *Instance) lowerPriority(a Advert) {
 // yield moves a master to BACKUP for a better master, adopting its
 // interval with VRRPv3.
 func (in *Instance) yield(now time.Time, a Advert) {
-	if a.Priority > in.prio && in.p.Priority != PriorityOwner {
+	if a.Priority > in.prio {
 		in.logf("Master received advert from %s with higher priority %d, ours %d", a.Src, a.Priority, in.prio)
 	} else {
 		in.logf("Master received advert from %s with same priority %d but higher IP address than ours", a.Src, a.Priority)

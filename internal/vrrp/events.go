@@ -36,6 +36,10 @@ func (in *Instance) Timer(now time.Time) []Action {
 }
 
 func (in *Instance) handleTimer(now time.Time) {
+	if !in.rogueUntil.IsZero() && !now.Before(in.rogueUntil) {
+		in.rogueUntil = time.Time{}
+		in.emit(Log{Msg: "(" + in.p.Name + "): rogue address owner appears to have stopped advertising"})
+	}
 	if in.deadline.IsZero() || now.Before(in.deadline) {
 		return
 	}
@@ -46,6 +50,22 @@ func (in *Instance) handleTimer(now time.Time) {
 	case StateMaster:
 		in.emit(SendAdvert{Priority: in.prio})
 		in.deadline = now.Add(in.p.AdvertInterval)
+		in.watchRogue(now)
+	}
+}
+
+// watchRogue counts down the adverts an address owner sends after a
+// second owner with a lower address claimed the VRID; after two it
+// watches for 1.2 × the longer of both intervals: an advert from that
+// owner in the meantime means it will not back off, and we do
+// (keepalived ≥ 2.3.3 vrrp_state_master_tx, vrrp_rogue_timer_thread).
+func (in *Instance) watchRogue(now time.Time) {
+	if in.p.Priority != PriorityOwner || in.rogueAdverts == 0 {
+		return
+	}
+	in.rogueAdverts--
+	if in.rogueAdverts == 0 {
+		in.rogueUntil = now.Add(max(in.rogueInterval, in.p.AdvertInterval) * 12 / 10)
 	}
 }
 

@@ -41,9 +41,13 @@ type Instance struct {
 	// held is set while the sync group holds a backup that wants MASTER
 	// (keepalived's wantstate MASTER in BACKUP state).
 	held bool
-	// ownerConflict is set once the "both configured as address owner"
-	// error has been logged as the surviving master.
-	ownerConflict bool
+	// rogueAdverts counts the adverts a master address owner still sends
+	// before it watches whether a second owner (with a lower address)
+	// backs off; rogueInterval is that owner's advert interval and
+	// rogueUntil the end of the watch (zero: no watch runs).
+	rogueAdverts  int
+	rogueInterval time.Duration
+	rogueUntil    time.Time
 	// rateLimited holds the advert errors already logged since the last
 	// state or master change (keepalived's rlflags).
 	rateLimited map[string]bool
@@ -113,7 +117,11 @@ func (in *Instance) FaultedBesides(reason string) bool {
 // master, the Master_Down_Timer for a backup. ok is false when no timer
 // runs (INIT, FAULT, STOP).
 func (in *Instance) NextDeadline() (deadline time.Time, ok bool) {
-	return in.deadline, !in.deadline.IsZero()
+	d := in.deadline
+	if !in.rogueUntil.IsZero() && (d.IsZero() || in.rogueUntil.Before(d)) {
+		d = in.rogueUntil
+	}
+	return d, !d.IsZero()
 }
 
 // emit appends actions to the current event's result.

@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -403,5 +404,75 @@ func TestStateString(t *testing.T) {
 		if s.String() != want {
 			t.Errorf("%d: %q, want %q", int(s), s.String(), want)
 		}
+	}
+}
+
+// ownerFacingRogue is a master address owner that heard a second owner
+// with a lower address at 0.5 s (which moved its advert timer to 1.5 s)
+// and sent its two adverts since (1.5 s, 2.5 s): it watches the other
+// until 3.7 s.
+func ownerFacingRogue(t *testing.T) *Instance {
+	t.Helper()
+	p := params()
+	p.Priority, p.InitialState = 255, StateMaster
+	in := started(t, p)
+	wantActions(t, in.AdvertReceived(at(500*time.Millisecond), advert(lowerAddr, 255)),
+		"log (VI_1) CONFIGURATION ERROR: local instance and 192.0.2.10 are both configured as address owner, please resolve",
+		"log (VI_1) Received advert from 192.0.2.10 with lower priority 255, ours 255, forcing new election",
+		"send advert priority 255", "notify MASTER_RX_LOWER_PRI from 192.0.2.10")
+	wantActions(t, in.Timer(at(1500*time.Millisecond)), "send advert priority 255")
+	wantActions(t, in.Timer(at(2500*time.Millisecond)), "send advert priority 255")
+	wantState(t, in, StateMaster, 3500*time.Millisecond)
+	return in
+}
+
+func TestOwnerConflictHigherAddressToBackupWhenRogueKeepsAdvertising(t *testing.T) {
+	in := ownerFacingRogue(t)
+	wantActions(t, in.AdvertReceived(at(3*time.Second), advert(lowerAddr, 255)),
+		"log (VI_1) 192.0.2.10 is still advertising as address owner, please resolve - reducing our priority",
+		"log (VI_1) Master received advert from 192.0.2.10 with higher priority 255, ours 254",
+		"log (VI_1) Entering BACKUP STATE",
+		"remove VIPs",
+		"notify BACKUP 254")
+	if in.Priority() != 254 {
+		t.Fatalf("priority %d, want 254", in.Priority())
+	}
+	// The other owner goes away: we take over and get 255 back.
+	d, _ := in.NextDeadline()
+	acts := in.Timer(d)
+	if got := render(acts); !strings.Contains(got, "send advert priority 254\nlog (VI_1) Entering MASTER STATE\nlog (VI_1) Restoring our priority to 255 since other address owner has disappeared\n") {
+		t.Fatalf("taking over after the other owner left:\n%s", got)
+	}
+	if in.Priority() != 255 {
+		t.Fatalf("priority %d after taking over, want 255", in.Priority())
+	}
+}
+
+func TestOwnerConflictHigherAddressStaysMasterWhenRogueStops(t *testing.T) {
+	in := ownerFacingRogue(t)
+	wantActions(t, in.Timer(at(3500*time.Millisecond)), "send advert priority 255")
+	wantState(t, in, StateMaster, 3700*time.Millisecond)
+	wantActions(t, in.Timer(at(3700*time.Millisecond)),
+		"log (VI_1): rogue address owner appears to have stopped advertising")
+	wantState(t, in, StateMaster, 4500*time.Millisecond)
+	// A later advert from the other owner starts a new watch.
+	wantActions(t, in.AdvertReceived(at(4*time.Second), advert(lowerAddr, 255)),
+		"log (VI_1) CONFIGURATION ERROR: local instance and 192.0.2.10 are both configured as address owner, please resolve",
+		"log (VI_1) Received advert from 192.0.2.10 with lower priority 255, ours 255, forcing new election",
+		"send advert priority 255", "notify MASTER_RX_LOWER_PRI from 192.0.2.10")
+	if in.Priority() != 255 {
+		t.Fatalf("priority %d, want 255", in.Priority())
+	}
+}
+
+func TestBackupRestoresOwnerPriorityOnLowerAdvert(t *testing.T) {
+	in := ownerFacingRogue(t)
+	in.AdvertReceived(at(3*time.Second), advert(lowerAddr, 255))
+	wantActions(t, in.AdvertReceived(at(3500*time.Millisecond), advert(lowerAddr, 255)))
+	wantActions(t, in.AdvertReceived(at(4*time.Second), advert(lowerAddr, 100)),
+		"log (VI_1) Restoring our priority to 255 since received advert with lower priority",
+		"log (VI_1) received lower priority (100) advert from 192.0.2.10 - discarding")
+	if in.Priority() != 255 {
+		t.Fatalf("priority %d, want 255", in.Priority())
 	}
 }

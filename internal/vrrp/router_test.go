@@ -535,3 +535,26 @@ func TestRouterSyncGroupFaultsTogether(t *testing.T) {
 		}
 	})
 }
+
+func TestRouterTwoAddressOwnersElectTheHigherAddress(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		a := h.start(t, "a", "192.0.2.1", fmt.Sprintf(confV2, "MASTER", 255, "secret"))
+		b := h.start(t, "b", "192.0.2.2", fmt.Sprintf(confV2, "MASTER", 255, "secret"))
+		time.Sleep(10 * time.Second)
+		if got := h.holders("192.0.2.100"); !slices.Equal(got, []string{"b"}) {
+			t.Fatalf("VIP held by %v, want [b] (the owner with the higher address)", got)
+		}
+		if got := a.state(t) + " " + b.state(t); got != "BACKUP MASTER" {
+			t.Fatalf("states %s, want BACKUP MASTER", got)
+		}
+		for _, rn := range []*running{a, b} {
+			if !rn.logs.has("both configured as address owner, please resolve") {
+				t.Errorf("%s did not report the two owners:\n%s", rn.name, strings.Join(rn.logs.lines, "\n"))
+			}
+		}
+		if !b.logs.has("rogue address owner appears to have stopped advertising") || b.logs.has("reducing our priority") {
+			t.Errorf("b did not see a back off:\n%s", strings.Join(b.logs.lines, "\n"))
+		}
+	})
+}

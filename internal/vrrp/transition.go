@@ -9,7 +9,9 @@ func (in *Instance) setState(now time.Time, next State) {
 	prev := in.state
 	in.state = next
 	clear(in.rateLimited)
-	in.ownerConflict = false
+	if prev == StateMaster {
+		in.rogueAdverts, in.rogueUntil = 0, time.Time{}
+	}
 	in.held = false
 	switch next {
 	case StateMaster:
@@ -35,6 +37,7 @@ func (in *Instance) enterMaster(now time.Time) {
 	in.masterAdverInt = in.p.AdvertInterval
 	in.emit(SendAdvert{Priority: in.prio})
 	in.logf("Entering MASTER STATE")
+	in.restoreOwner("other address owner has disappeared")
 	in.emit(AddVIPs{}, SendGratuitous{}, Notify{State: StateMaster, Priority: in.prio})
 	in.deadline = now.Add(in.p.AdvertInterval)
 }
