@@ -1,0 +1,167 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// skew100 is Skew_Time of priority 100 with VRRPv2 (RFC 3768 §6.1):
+// (256 - 100) / 256 s.
+const skew100 = 609375 * time.Microsecond
+
+// TestFailoverBounds measures, from a client namespace, the protocol's
+// bounds on a failover with advert_int 1: after a crash of the master
+// (SIGKILL and link down) the backup answers ARP for the VIP with its own
+// MAC and answers ping within 3 × advert_int + Skew_Time + 100 ms; after
+// a graceful stop (SIGTERM, a priority 0 advert) within Skew_Time +
+// 100 ms. The clock starts when the signal is sent.
+func TestFailoverBounds(t *testing.T) {
+	l := newLab(t)
+	bin := ourBinary(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	c := l.node("client", "192.0.2.50", "")
+	p := newProber(t, c, "192.0.2.100")
+	confA := fmt.Sprintf(confV2PASS, "a", "MASTER", 150)
+	a.start(bin, confA)
+	b.start(bin, fmt.Sprintf(confV2PASS, "b", "BACKUP", 100))
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+	reachable := func(via *node) {
+		t.Helper()
+		if r := p.waitRecovery(time.Now(), via.mac("eth0"), 10*time.Second); r.arp < 0 || r.ping < 0 {
+			t.Fatalf("the client cannot reach the VIP on %s (ARP %v, ping %v)", via.name, r.arp, r.ping)
+		}
+	}
+	reachable(a)
+
+	start := time.Now()
+	a.stop()
+	r := p.waitRecovery(start, b.mac("eth0"), 5*time.Second)
+	t.Logf("graceful stop: ARP answered by b after %v, ping after %v (bound %v)", r.arp, r.ping, skew100+100*time.Millisecond)
+	if bound := skew100 + 100*time.Millisecond; r.arp < 0 || r.ping < 0 || r.arp > bound || r.ping > bound {
+		t.Errorf("graceful stop: ARP after %v, ping after %v; want both within Skew_Time + 100 ms = %v", r.arp, r.ping, bound)
+	}
+
+	a.start(bin, confA)
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+	reachable(a)
+	start = time.Now()
+	a.kill()
+	a.ns.IP("link", "set", "eth0", "down")
+	r = p.waitRecovery(start, b.mac("eth0"), 8*time.Second)
+	bound := 3*time.Second + skew100 + 100*time.Millisecond
+	t.Logf("crash: ARP answered by b after %v, ping after %v (bound %v)", r.arp, r.ping, bound)
+	if r.arp < 0 || r.ping < 0 || r.arp > bound || r.ping > bound {
+		t.Errorf("crash: ARP after %v, ping after %v; want both within 3 × advert_int + Skew_Time + 100 ms = %v", r.arp, r.ping, bound)
+	}
+}
+
+// TestPartitionHealsWithGratuitousARP: during a partition (protocol 112
+// dropped on b) both nodes are MASTER and the client's neighbour entry
+// for the VIP follows b's gratuitous ARPs; when it heals a, the higher
+// priority, stays the only master and sends gratuitous ARPs again
+// (garp_lower_prio_repeat, defaulting to garp_master_repeat), so the
+// client, which sends nothing meanwhile, learns a's MAC back.
+// TestPartitionHeals covers the election and the notify script.
+func TestPartitionHealsWithGratuitousARP(t *testing.T) {
+	l := newLab(t)
+	bin := ourBinary(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	c := l.node("client", "192.0.2.50", "")
+	a.start(bin, fmt.Sprintf(confV2PASS, "a", "MASTER", 150))
+	b.start(bin, fmt.Sprintf(confV2PASS, "b", "BACKUP", 100))
+	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
+	macA, macB := a.mac("eth0").String(), b.mac("eth0").String()
+	c.touch("192.0.2.100")
+	waitFor(t, 5*time.Second, "the client to learn a's MAC for the VIP", func() bool { return c.neighMAC("192.0.2.100") == macA })
+
+	partition(b, true)
+	waitFor(t, 10*time.Second, "b's gratuitous ARP to reach the client during the partition", func() bool {
+		return c.neighMAC("192.0.2.100") == macB
+	})
+	healed := time.Now()
+	partition(b, false)
+	waitFor(t, 5*time.Second, "a's gratuitous ARP after the heal", func() bool { return c.neighMAC("192.0.2.100") == macA })
+	t.Logf("the client had a's MAC back %v after the heal", time.Since(healed))
+	waitHolder(t, 5*time.Second, "192.0.2.100", a, a, b)
+	time.Sleep(2 * time.Second)
+	if h := holders("192.0.2.100", a, b); len(h) != 1 || h[0] != "a" {
+		t.Fatalf("after healing the VIP is held by %v, want [a]", h)
+	}
+	if got := c.neighMAC("192.0.2.100"); got != macA {
+		t.Fatalf("the client's entry for the VIP is %s after the heal, want a's %s", got, macA)
+	}
+}
+
+// partition drops (or stops dropping) VRRP received by n.
+func partition(n *node, on bool) {
+	if !on {
+		n.ns.Exec("nft", "delete table inet kgo_partition")
+		return
+	}
+	n.ns.Exec("nft", "add table inet kgo_partition")
+	n.ns.Exec("nft", "add chain inet kgo_partition in { type filter hook input priority 0 ; }")
+	n.ns.Exec("nft", "add rule inet kgo_partition in ip protocol 112 drop")
+	n.ns.Exec("nft", "add rule inet kgo_partition in ip6 nexthdr 112 drop")
+}
+
+// TestUnsolicitedNASeenByPeer: with VRRPv3 over IPv6, the new master's
+// unsolicited Neighbour Advertisement updates another host's neighbour
+// entry for the VIP to the new master's MAC, without that host sending
+// anything after the failover.
+func TestUnsolicitedNASeenByPeer(t *testing.T) {
+	l := newLab(t)
+	bin := ourBinary(t)
+	a := l.node("a", "", "2001:db8::1")
+	b := l.node("b", "", "2001:db8::2")
+	c := l.node("client", "", "2001:db8::50")
+	a.start(bin, fmt.Sprintf(confV3IPv6, "a", "MASTER", 150))
+	b.start(bin, fmt.Sprintf(confV3IPv6, "b", "BACKUP", 100))
+	waitHolder(t, 10*time.Second, "2001:db8::100", a, a, b)
+	macA, macB := a.mac("eth0").String(), b.mac("eth0").String()
+	c.touch("2001:db8::100")
+	waitFor(t, 5*time.Second, "the client to learn a's MAC for the VIP", func() bool { return c.neighMAC("2001:db8::100") == macA })
+
+	a.kill()
+	a.ns.IP("link", "set", "eth0", "down")
+	waitFor(t, 8*time.Second, "the client's neighbour entry to follow b's unsolicited NA", func() bool {
+		return c.neighMAC("2001:db8::100") == macB
+	})
+	if !b.out.contains("Entering MASTER STATE") {
+		t.Fatal("b never became master")
+	}
+}
+
+// TestPreemptDelay: a higher priority node joining a running master
+// waits preempt_delay (4 s here) from the first lower priority advert
+// before it stops accepting them; it takes over one
+// Master_Down_Interval after the last accepted advert.
+func TestPreemptDelay(t *testing.T) {
+	l := newLab(t)
+	bin := ourBinary(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	b.start(bin, fmt.Sprintf(confV2PASS, "b", "BACKUP", 100))
+	waitHolder(t, 10*time.Second, "192.0.2.100", b, a, b)
+	const delay = 4 * time.Second
+	a.start(bin, strings.Replace(fmt.Sprintf(confV2PASS, "a", "BACKUP", 150), "    advert_int 1\n",
+		"    advert_int 1\n    preempt_delay 4\n", 1))
+	start := time.Now()
+	// Until the delay has run (it starts with b's first advert, within
+	// a second of a's start) a must not take over.
+	for time.Since(start) < delay {
+		if a.hasAddr("192.0.2.100") {
+			t.Fatalf("a took over %v after its start, before preempt_delay %v", time.Since(start), delay)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	waitHolder(t, 8*time.Second, "192.0.2.100", a, a, b)
+	took := time.Since(start)
+	t.Logf("a took over %v after its start (preempt_delay %v)", took, delay)
+	if !a.out.contains("(VI_1) received lower priority (100) advert from 192.0.2.2 - discarding") {
+		t.Errorf("a did not log discarding b's adverts once the delay ran out")
+	}
+}
