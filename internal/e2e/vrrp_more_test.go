@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keepalived-go/keepalived/internal/testutil/netnstest"
 )
 
 // skew100 is Skew_Time of priority 100 with VRRPv2 (RFC 3768 §6.1):
@@ -164,4 +166,194 @@ func TestPreemptDelay(t *testing.T) {
 	if !a.out.contains("(VI_1) received lower priority (100) advert from 192.0.2.2 - discarding") {
 		t.Errorf("a did not log discarding b's adverts once the delay ran out")
 	}
+}
+
+const confSyncTwoLANs = `
+global_defs {
+    router_id %[1]s
+}
+vrrp_sync_group G {
+    group {
+        VI_1
+        VI_2
+    }
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority %[2]d
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+vrrp_instance VI_2 {
+    state BACKUP
+    interface eth1
+    virtual_router_id 52
+    priority %[2]d
+    advert_int 1
+    virtual_ipaddress {
+        198.51.100.100/24
+    }
+}
+`
+
+// hasAddrOn says whether the node holds addr on dev.
+func (n *node) hasAddrOn(dev, addr string) bool {
+	out, err := n.ns.Command("ip", "-o", "addr", "show", "dev", dev).CombinedOutput()
+	return err == nil && strings.Contains(string(out), " "+addr+"/")
+}
+
+// TestSyncGroupTwoLANs: a sync group of two instances on two interfaces
+// (two LANs). When the master's second interface goes down, both
+// instances move to the backup together (the group faults on the
+// master); when it comes back, both return. examples/sync-group has
+// both instances on one interface.
+func TestSyncGroupTwoLANs(t *testing.T) {
+	l := newLab(t)
+	bin := ourBinary(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	lan2 := netnstest.NewLAN(t, "lan2")
+	lan2.Attach(a.ns, "eth1")
+	lan2.Attach(b.ns, "eth1")
+	a.ns.IP("addr", "add", "198.51.100.1/24", "dev", "eth1")
+	b.ns.IP("addr", "add", "198.51.100.2/24", "dev", "eth1")
+	a.start(bin, fmt.Sprintf(confSyncTwoLANs, "a", 150))
+	b.start(bin, fmt.Sprintf(confSyncTwoLANs, "b", 100))
+	both := func(n *node) bool { return n.hasAddrOn("eth0", "192.0.2.100") && n.hasAddrOn("eth1", "198.51.100.100") }
+	none := func(n *node) bool { return !n.hasAddrOn("eth0", "192.0.2.100") && !n.hasAddrOn("eth1", "198.51.100.100") }
+	waitFor(t, 10*time.Second, "a to hold both VIPs", func() bool { return both(a) && none(b) })
+
+	a.ns.IP("link", "set", "eth1", "down")
+	waitFor(t, 8*time.Second, "b to hold both VIPs after a's eth1 went down", func() bool { return both(b) && none(a) })
+	if !a.out.contains("VRRP_Group(G) Syncing instances to FAULT state") {
+		t.Errorf("a did not log the group's move to FAULT")
+	}
+	if !b.out.contains("VRRP_Group(G) Syncing instances to MASTER state") {
+		t.Errorf("b did not log the group's move to MASTER")
+	}
+	a.ns.IP("link", "set", "eth1", "up")
+	waitFor(t, 10*time.Second, "a to take both VIPs back", func() bool { return both(a) && none(b) })
+}
+
+const confV3IPv4 = `
+global_defs {
+    router_id %[1]s
+}
+vrrp_instance VI_3 {
+    state %[2]s
+    interface eth0
+    virtual_router_id 81
+    priority %[3]d
+    advert_int 1
+    version 3
+    virtual_ipaddress {
+        192.0.2.120/24
+    }
+}
+`
+
+// keepalivedPacketErrors are keepalived 2.2.7's complaints about an
+// advert it rejects (vrrp_check_packet).
+var keepalivedPacketErrors = []string{
+	"vrrp packet too", "invalid TTL/HL", "wrong version", "Invalid auth type", "auth, expecting",
+	"invalid passwd", "interval mismatch", "Invalid packet type", "unexpected ip number count",
+	"Invalid VRRPv3 checksum", "Invalid VRRPv2 checksum", "icast packet but received", "VIPs but received",
+	"ip address associated with VRID", "not a unicast peer", "not in range",
+}
+
+// TestInteropKeepalivedModes: ours and keepalived 2.2.7 in one virtual
+// router for each mode (VRRPv2 multicast with PASS, VRRPv2 unicast,
+// VRRPv3 IPv4, VRRPv3 IPv6): ours master and keepalived backup, a crash
+// of ours hands over to keepalived; ours back as backup stays backup;
+// a crash of keepalived hands over to ours. keepalived never rejects our
+// adverts. TestInteropKeepalivedV2 covers preemption both ways and
+// TestInteropEqualPriority the tie-break.
+func TestInteropKeepalivedModes(t *testing.T) {
+	modes := []struct {
+		name string
+		vip  string
+		v6   bool
+		conf func(router, state string, prio int) string
+	}{
+		{name: "v2_multicast", vip: "192.0.2.100", conf: func(r, s string, p int) string { return fmt.Sprintf(confV2PASS, r, s, p) }},
+		{name: "v2_unicast", vip: "192.0.2.110", conf: func(r, s string, p int) string {
+			self, peer := "192.0.2.1", "192.0.2.2"
+			if r == "b" {
+				self, peer = peer, self
+			}
+			return fmt.Sprintf(confUnicast, r, s, p, self, peer)
+		}},
+		{name: "v3_ipv4", vip: "192.0.2.120", conf: func(r, s string, p int) string { return fmt.Sprintf(confV3IPv4, r, s, p) }},
+		{name: "v3_ipv6", vip: "2001:db8::100", v6: true, conf: func(r, s string, p int) string { return fmt.Sprintf(confV3IPv6, r, s, p) }},
+	}
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			l := newLab(t)
+			ours, theirs := ourBinary(t), realKeepalived(t)
+			a4, b4, a6, b6 := "192.0.2.1", "192.0.2.2", "", ""
+			if m.v6 {
+				a4, b4, a6, b6 = "", "", "2001:db8::1", "2001:db8::2"
+			}
+			a := l.node("a", a4, a6)
+			b := l.node("b", b4, b6)
+			steady := func(want *node) {
+				t.Helper()
+				for range 20 {
+					if h := holders(m.vip, a, b); len(h) != 1 || h[0] != want.name {
+						t.Fatalf("VIP held by %v at steady state, want [%s]", h, want.name)
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
+			a.start(ours, m.conf("a", "MASTER", 150))
+			waitHolder(t, 10*time.Second, m.vip, a, a, b)
+			b.start(theirs, m.conf("b", "BACKUP", 100))
+			time.Sleep(time.Second)
+			steady(a)
+
+			crash(a) // a dead machine keeps its IPv4 VIP: only b counts
+			waitHolder(t, 6*time.Second, m.vip, b, b)
+			revive(t, a, a6)
+			a.start(ours, m.conf("a", "BACKUP", 50))
+			time.Sleep(time.Second)
+			steady(b)
+			waitFor(t, 5*time.Second, "ours to log BACKUP", func() bool { return a.out.contains("Entering BACKUP STATE") })
+
+			crash(b)
+			waitHolder(t, 6*time.Second, m.vip, a, a)
+			for _, bad := range keepalivedPacketErrors {
+				if b.out.contains(bad) {
+					t.Errorf("keepalived rejected our adverts (%q)", bad)
+				}
+			}
+		})
+	}
+}
+
+// crash is the harness's dead machine: every process SIGKILLed, the link
+// down.
+func crash(n *node) {
+	n.kill()
+	n.ns.IP("link", "set", "eth0", "down")
+}
+
+// revive brings a crashed node's link back with its addresses (the
+// kernel drops IPv6 addresses on link down) and waits for its IPv6
+// link-local address to leave DAD.
+func revive(t *testing.T, n *node, addr6 string) {
+	t.Helper()
+	n.ns.IP("link", "set", "eth0", "up")
+	if addr6 == "" {
+		return
+	}
+	n.ns.IP("addr", "replace", addr6+"/64", "dev", "eth0", "nodad")
+	waitFor(t, 5*time.Second, n.name+"'s link-local address", func() bool {
+		out, err := n.ns.Command("ip", "-6", "addr", "show", "dev", "eth0", "scope", "link").CombinedOutput()
+		return err == nil && strings.Contains(string(out), "fe80::") && !strings.Contains(string(out), "tentative")
+	})
 }
