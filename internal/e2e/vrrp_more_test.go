@@ -224,7 +224,9 @@ func TestSyncGroupTwoLANs(t *testing.T) {
 	a.start(bin, fmt.Sprintf(confSyncTwoLANs, "a", 150))
 	b.start(bin, fmt.Sprintf(confSyncTwoLANs, "b", 100))
 	both := func(n *node) bool { return n.hasAddrOn("eth0", "192.0.2.100") && n.hasAddrOn("eth1", "198.51.100.100") }
-	none := func(n *node) bool { return !n.hasAddrOn("eth0", "192.0.2.100") && !n.hasAddrOn("eth1", "198.51.100.100") }
+	none := func(n *node) bool {
+		return !n.hasAddrOn("eth0", "192.0.2.100") && !n.hasAddrOn("eth1", "198.51.100.100")
+	}
 	waitFor(t, 10*time.Second, "a to hold both VIPs", func() bool { return both(a) && none(b) })
 
 	a.ns.IP("link", "set", "eth1", "down")
