@@ -58,6 +58,9 @@ func TestFailoverBounds(t *testing.T) {
 	if r.arp < 0 || r.ping < 0 || r.arp > bound || r.ping > bound {
 		t.Errorf("crash: ARP after %v, ping after %v; want both within 3 × advert_int + Skew_Time + 100 ms = %v", r.arp, r.ping, bound)
 	}
+	if !b.hasAddr("192.0.2.100") {
+		t.Errorf("b answers for the VIP but does not hold it")
+	}
 }
 
 // TestPartitionHealsWithGratuitousARP: during a partition (protocol 112
@@ -265,14 +268,15 @@ var keepalivedPacketErrors = []string{
 	"invalid passwd", "interval mismatch", "Invalid packet type", "unexpected ip number count",
 	"Invalid VRRPv3 checksum", "Invalid VRRPv2 checksum", "icast packet but received", "VIPs but received",
 	"ip address associated with VRID", "not a unicast peer", "not in range",
+	"wrong VRRP version", // our wording of "wrong version"
 }
 
 // TestInteropKeepalivedModes: ours and keepalived 2.2.7 in one virtual
 // router for each mode (VRRPv2 multicast with PASS, VRRPv2 unicast,
 // VRRPv3 IPv4, VRRPv3 IPv6): ours master and keepalived backup, a crash
 // of ours hands over to keepalived; ours back as backup stays backup;
-// a crash of keepalived hands over to ours. keepalived never rejects our
-// adverts. TestInteropKeepalivedV2 covers preemption both ways and
+// a crash of keepalived hands over to ours. Neither side rejects the
+// other's adverts. TestInteropKeepalivedV2 covers preemption both ways and
 // TestInteropEqualPriority the tie-break.
 func TestInteropKeepalivedModes(t *testing.T) {
 	modes := []struct {
@@ -331,6 +335,9 @@ func TestInteropKeepalivedModes(t *testing.T) {
 			for _, bad := range keepalivedPacketErrors {
 				if b.out.contains(bad) {
 					t.Errorf("keepalived rejected our adverts (%q)", bad)
+				}
+				if a.out.contains(bad) {
+					t.Errorf("we rejected keepalived's adverts (%q)", bad)
 				}
 			}
 		})
