@@ -366,3 +366,40 @@ func revive(t *testing.T, n *node, addr6 string) {
 		return err == nil && strings.Contains(string(out), "fe80::") && !strings.Contains(string(out), "tentative")
 	})
 }
+
+// TestInteropTwoAddressOwners: ours and keepalived 2.2.7 both configured
+// as address owner (priority 255) of one VRID, either with the higher
+// address. The configuration error is reported and they settle on one
+// stable master (keepalived 2.2.7 reduces itself to 254 on hearing
+// another owner; we apply keepalived ≥ 2.3.3's rule).
+func TestInteropTwoAddressOwners(t *testing.T) {
+	for _, oursHigh := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ours_higher=%v", oursHigh), func(t *testing.T) {
+			t.Parallel()
+			l := newLab(t)
+			ours, theirs := ourBinary(t), realKeepalived(t)
+			lo := l.node("lo", "192.0.2.1", "")
+			hi := l.node("hi", "192.0.2.2", "")
+			binLo, binHi, us := theirs, ours, hi
+			if !oursHigh {
+				binLo, binHi, us = ours, theirs, lo
+			}
+			lo.start(binLo, fmt.Sprintf(confV2PASS, "lo", "MASTER", 255))
+			hi.start(binHi, fmt.Sprintf(confV2PASS, "hi", "MASTER", 255))
+			// Whoever hears the other as master reports it (an owner
+			// that yields at once is not heard again).
+			waitFor(t, 15*time.Second, "two address owners reported", func() bool {
+				return lo.out.contains("both configured as address owner") || hi.out.contains("both configured as address owner")
+			})
+			waitFor(t, 15*time.Second, "one master", func() bool { return len(holders("192.0.2.100", lo, hi)) == 1 })
+			first := holders("192.0.2.100", lo, hi)
+			for range 30 {
+				if h := holders("192.0.2.100", lo, hi); len(h) != 1 || h[0] != first[0] {
+					t.Fatalf("the VIP moved from %v to %v at steady state", first, h)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			t.Logf("master: %s (ours is %s)", first[0], us.name)
+		})
+	}
+}
