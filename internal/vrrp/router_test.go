@@ -548,13 +548,17 @@ func TestRouterTwoAddressOwnersElectTheHigherAddress(t *testing.T) {
 		if got := a.state(t) + " " + b.state(t); got != "BACKUP MASTER" {
 			t.Fatalf("states %s, want BACKUP MASTER", got)
 		}
-		for _, rn := range []*running{a, b} {
-			if !rn.logs.has("both configured as address owner, please resolve") {
-				t.Errorf("%s did not report the two owners:\n%s", rn.name, strings.Join(rn.logs.lines, "\n"))
-			}
+		// a always hears b's adverts. b hears a's only when a's first
+		// advert reaches it before a yields: the start order decides,
+		// so b's lines are checked only when b saw the conflict.
+		if !a.logs.has("both configured as address owner, please resolve") {
+			t.Errorf("a did not report the two owners:\n%s", strings.Join(a.logs.lines, "\n"))
 		}
-		if !b.logs.has("rogue address owner appears to have stopped advertising") || b.logs.has("reducing our priority") {
-			t.Errorf("b did not see a back off:\n%s", strings.Join(b.logs.lines, "\n"))
+		if b.logs.has("reducing our priority") {
+			t.Errorf("b reduced its priority although a backed off:\n%s", strings.Join(b.logs.lines, "\n"))
+		}
+		if b.logs.has("both configured as address owner, please resolve") && !b.logs.has("rogue address owner appears to have stopped advertising") {
+			t.Errorf("b saw the conflict but not a's back off:\n%s", strings.Join(b.logs.lines, "\n"))
 		}
 	})
 }
