@@ -262,8 +262,8 @@ func TestAHSequence(t *testing.T) {
 // never panics, and that an ICV set by ComputeICV verifies and leaves the
 // rest of the packet alone.
 func FuzzAH(f *testing.F) {
-	f.Add(readHex(f, "keepalived-v2-ah-mcast.hex"), false)                                                                     // keepalived 2.2.7 multicast
-	f.Add(readHex(f, "keepalived-v2-ah-ucast.hex"), true)                                                                      // keepalived 2.2.7 unicast
+	f.Add(readHex(f, "keepalived-v2-ah-mcast.hex"), false)                                                                      // keepalived 2.2.7 multicast
+	f.Add(readHex(f, "keepalived-v2-ah-ucast.hex"), true)                                                                       // keepalived 2.2.7 unicast
 	f.Add(unhex(f, `46c0 0044 0001 0000 ff33 0000 c000 0201 e000 0012 01020304 7004 0000 c000 0201 0000 0001 00000000`), false) // IHL 6
 	f.Add(unhex(f, `45c0 0018 0001 0000 ff33 0000 c000 0201 e000 0012 7004 0000`), false)                                       // AH cut short
 	f.Fuzz(func(t *testing.T, data []byte, unicast bool) {
