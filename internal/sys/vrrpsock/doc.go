@@ -1,8 +1,9 @@
 // Package vrrpsock is the operating-system side of VRRP: the IP protocol
 // 112 (or 51, AH) raw sockets that carry advertisements (vrrp.Conn,
 // vrrp.PacketWriter) and the gratuitous ARPs and unsolicited Neighbour
-// Advertisements that move a virtual address (vrrp.Announcer). It holds no VRRP logic: it sends what it is
-// given and returns what arrives for its interface.
+// Advertisements that move a virtual address (vrrp.Announcer). It holds
+// no VRRP logic: it sends what it is given and returns what arrives for
+// its interface.
 //
 // The sockets are set up as keepalived sets up its own (vrrp.c
 // open_vrrp_send_socket / open_vrrp_read_socket, vrrp_if.c), one socket to
