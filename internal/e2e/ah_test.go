@@ -120,3 +120,57 @@ func TestInteropKeepalivedAH(t *testing.T) {
 	})
 	waitFor(t, 10*time.Second, "both to be master", func() bool { return a.hasAddr("192.0.2.100") && b.hasAddr("192.0.2.100") })
 }
+
+const confAHUnicast = `
+global_defs {
+    router_id %[1]s
+}
+vrrp_instance VI_U {
+    state BACKUP
+    interface eth0
+    virtual_router_id 71
+    priority %[2]d
+    advert_int 1
+    unicast_src_ip %[3]s
+    unicast_peer {
+        %[4]s
+    }
+    authentication {
+        auth_type AH
+        auth_pass s3cret
+    }
+    virtual_ipaddress {
+        192.0.2.110/24
+    }
+}
+`
+
+// TestInteropKeepalivedAHUnicast: AH between unicast peers (the ICV then
+// leaves the TTL out), keepalived master then ours, neither refusing the
+// other's adverts.
+func TestInteropKeepalivedAHUnicast(t *testing.T) {
+	l := newLab(t)
+	ours, theirs := ourBinary(t), realKeepalived(t)
+	a := l.node("a", "192.0.2.1", "")
+	b := l.node("b", "192.0.2.2", "")
+	a.start(ours, fmt.Sprintf(confAHUnicast, "a", 100, "192.0.2.1", "192.0.2.2"))
+	b.start(theirs, fmt.Sprintf(confAHUnicast, "b", 150, "192.0.2.2", "192.0.2.1"))
+	waitHolder(t, 10*time.Second, "192.0.2.110", b, a, b)
+	time.Sleep(3 * time.Second)
+	if h := holders("192.0.2.110", a, b); len(h) != 1 || h[0] != "b" {
+		t.Fatalf("VIP held by %v, want [b]", h)
+	}
+	b.stop()
+	waitHolder(t, 5*time.Second, "192.0.2.110", a, a, b)
+	b.start(theirs, fmt.Sprintf(confAHUnicast, "b", 50, "192.0.2.2", "192.0.2.1"))
+	time.Sleep(5 * time.Second)
+	if h := holders("192.0.2.110", a, b); len(h) != 1 || h[0] != "a" {
+		t.Fatalf("VIP held by %v, want [a]: keepalived must accept our unicast AH adverts", h)
+	}
+	if c := complaint(a.out.String()); c != "" {
+		t.Errorf("we refused keepalived's adverts: %s", c)
+	}
+	if c := complaint(b.out.String()); c != "" {
+		t.Errorf("keepalived refused our adverts: %s", c)
+	}
+}
