@@ -2,9 +2,13 @@ package vrrp
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -281,4 +285,122 @@ func TestNewMemberAuth(t *testing.T) {
 	if _, err := newMember(c, &cfg.Global); err == nil || !strings.Contains(err.Error(), "auth_hmac is not supported") {
 		t.Errorf("auth_hmac: %v, want it refused", err)
 	}
+}
+
+// recConn records the packets a router sends and receives nothing.
+type recConn struct {
+	mu     sync.Mutex
+	pkts   [][]byte
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (c *recConn) WriteTo([]byte, netip.Addr, netip.Addr, int) error {
+	return errors.New("an AH instance sent without its AH header")
+}
+
+func (c *recConn) WritePacket(pkt []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pkts = append(c.pkts, slices.Clone(pkt))
+	return nil
+}
+
+func (c *recConn) ReadFrom([]byte) (int, RecvMeta, error) {
+	<-c.closed
+	return 0, RecvMeta{}, net.ErrClosed
+}
+
+func (c *recConn) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return nil
+}
+
+// TestRouterAHPacketsAsKeepalived checks what an AH master sends to two
+// unicast peers, as keepalived's vrrp_send_adv: per advert one IPv4
+// identification and one sequence number, both counting from 1; per peer
+// its own destination and ICV (TTL left out: unicast); the priority 0
+// advert at stop numbered next.
+func TestRouterAHPacketsAsKeepalived(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const conf = `
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 51
+    priority 255
+    advert_int 1
+    unicast_src_ip 192.0.2.1
+    unicast_peer {
+        192.0.2.2
+        192.0.2.3
+    }
+    authentication {
+        auth_type AH
+        auth_pass secret
+    }
+    virtual_ipaddress {
+        192.0.2.100/24
+    }
+}
+`
+		c, diags := config.Parse("keepalived.conf", []byte(conf), config.Options{})
+		for _, d := range diags {
+			if d.Severity >= config.Error {
+				t.Fatalf("config: %v", d)
+			}
+		}
+		conn := &recConn{closed: make(chan struct{})}
+		n := &fakeNode{h: newHub(), name: "a", link: Link{Index: 1, Name: "eth0", Up: true, Addr4: mustAddr("192.0.2.1")}}
+		r, err := NewRouter(c, Deps{Links: n, Addrs: n, Announcer: n, Listen: func(s SocketSpec) (Conn, error) {
+			if !s.AH || !s.Unicast {
+				t.Errorf("socket %+v: want a unicast AH socket", s)
+			}
+			return conn, nil
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- r.Run(ctx) }()
+		time.Sleep(2500 * time.Millisecond) // adverts at 0 s, 1 s, 2 s
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		key := packet.PassAuthData("secret")
+		var rounds []string
+		for i, pkt := range conn.pkts {
+			h, payload, err := packet.ParseIPv4(pkt)
+			if err != nil {
+				t.Fatalf("packet %d: %v", i, err)
+			}
+			ah, msg, err := packet.ParseAH(payload)
+			if err != nil {
+				t.Fatalf("packet %d: %v", i, err)
+			}
+			var adv packet.Advertisement
+			if err := adv.Unmarshal(msg, packet.IPv4); err != nil {
+				t.Fatalf("packet %d: %v", i, err)
+			}
+			if !packet.VerifyICV(key, pkt[:packet.IPv4HeaderLen], payload, true) || !packet.VerifyChecksum(msg, packet.PseudoHeader{}) {
+				t.Errorf("packet %d: ICV or checksum does not verify", i)
+			}
+			if h.Protocol != packet.ProtocolAH || h.TTL != 255 || h.TOS != 0xc0 || ah.SPI != 0xc0000201 || adv.AuthType != packet.AuthAH {
+				t.Errorf("packet %d: header %+v, AH %+v, auth type %d", i, h, ah, adv.AuthType)
+			}
+			rounds = append(rounds, fmt.Sprintf("id %d seq %d to %s prio %d", h.ID, ah.Seq, h.Dst, adv.Priority))
+		}
+		// Stop sends one priority 0 advert.
+		want := []string{
+			"id 1 seq 1 to 192.0.2.2 prio 255", "id 1 seq 1 to 192.0.2.3 prio 255",
+			"id 2 seq 2 to 192.0.2.2 prio 255", "id 2 seq 2 to 192.0.2.3 prio 255",
+			"id 3 seq 3 to 192.0.2.2 prio 255", "id 3 seq 3 to 192.0.2.3 prio 255",
+			"id 4 seq 4 to 192.0.2.2 prio 0", "id 4 seq 4 to 192.0.2.3 prio 0",
+		}
+		if !slices.Equal(rounds, want) {
+			t.Errorf("sent:\n%s\nwant:\n%s", strings.Join(rounds, "\n"), strings.Join(want, "\n"))
+		}
+	})
 }
