@@ -69,7 +69,7 @@ func (e *vrrpEnv) deps(o Options) vrrp.Deps {
 		Firewall:  e.fw,
 		Announcer: e.ann,
 		Listen: func(s vrrp.SocketSpec) (vrrp.Conn, error) {
-			opts := vrrpsock.Options{Family: s.Family, Interface: s.Interface, Index: s.IfIndex, Group: s.Group}
+			opts := vrrpsock.Options{Family: s.Family, Interface: s.Interface, Index: s.IfIndex, Group: s.Group, AH: s.AH}
 			if s.Unicast {
 				opts.UnicastSrc = s.Src
 			}

@@ -38,6 +38,21 @@ type RecvMeta struct {
 	// IPLen is the IPv4 total length field (0 for IPv6), which
 	// keepalived checks against the VRRP length.
 	IPLen int
+	// Protocol is the IPv4 protocol: 112, or 51 (packet.ProtocolAH) when
+	// the message starts with an AH header. 0 means 112 (IPv6).
+	Protocol int
+	// Header is the IPv4 header as received (options included) of an AH
+	// packet, which its ICV covers; nil otherwise.
+	Header []byte
+}
+
+// PacketWriter is an IPv4 Conn that also sends packets whose IPv4 header
+// the caller built, as given (IP_HDRINCL): auth_type AH needs it, since
+// the AH ICV covers the header (identification and TTL included).
+type PacketWriter interface {
+	// WritePacket sends pkt, an IPv4 header and its payload, to the
+	// header's destination.
+	WritePacket(pkt []byte) error
 }
 
 // Announcer makes the network learn where the virtual addresses live.

@@ -28,7 +28,14 @@ type member struct {
 	// instance's family.
 	vips []netip.Addr
 	sock *sock
+	// pass is the auth_pass: the PASS auth data, or the AH ICV key.
 	pass [packet.AuthDataLen]byte
+	// ah is set for auth_type AH: adverts go out as IPv4 protocol 51 with
+	// an AH header, ahSeq numbers them and ipID identifies them (see
+	// ah.go).
+	ah    bool
+	ahSeq packet.AHSequence
+	ipID  uint16
 	// oldUnicastChecksum makes VRRPv3/IPv4 unicast checksums use the
 	// multicast group as pseudo-header destination (keepalived ≤ 1.3.6).
 	oldUnicastChecksum bool
@@ -44,8 +51,8 @@ type member struct {
 
 // newMember builds the state machine of one configured instance.
 func newMember(c *config.VRRPInstance, g *config.Global) (*member, error) {
-	if c.Auth != nil && c.Auth.Type == "AH" {
-		return nil, fmt.Errorf("vrrp_instance %s: auth_type AH is not supported by keepalived-go; use PASS or no authentication", c.Name)
+	if c.AuthHMAC != nil {
+		return nil, fmt.Errorf("vrrp_instance %s: auth_hmac is not supported by keepalived-go; use authentication { auth_type PASS|AH } or none", c.Name)
 	}
 	p := ParamsFromConfig(c)
 	m := &member{
@@ -54,8 +61,9 @@ func newMember(c *config.VRRPInstance, g *config.Global) (*member, error) {
 		drops:              map[packet.DropReason]uint64{},
 		oldUnicastChecksum: c.OldUnicastChecksum == "always" || c.OldUnicastChecksum == "true",
 	}
-	if c.Auth != nil && c.Auth.Type == "PASS" {
+	if c.Auth != nil && (c.Auth.Type == "PASS" || c.Auth.Type == "AH") {
 		m.pass = packet.PassAuthData(c.Auth.Pass)
+		m.ah = c.Auth.Type == "AH" && c.Family == 4
 	}
 	for _, a := range c.VIPs {
 		if (a.Addr.Addr().Is4() && c.Family == 4) || (a.Addr.Addr().Is6() && c.Family == 6) {
@@ -111,7 +119,7 @@ func (r *Router) setup(now time.Time, m *member) {
 		}
 		m.in.p.Primary = m.src
 	}
-	spec := SocketSpec{Interface: m.ifname, IfIndex: m.link.Index, Family: m.cfg.Family, Unicast: m.cfg.Unicast}
+	spec := SocketSpec{Interface: m.ifname, IfIndex: m.link.Index, Family: m.cfg.Family, Unicast: m.cfg.Unicast, AH: m.ah}
 	if m.cfg.UseVMAC != nil {
 		if !r.setupVMAC(now, m) {
 			return
@@ -173,6 +181,7 @@ func (r *Router) setupVMAC(now time.Time, m *member) bool {
 
 // exec carries out a state machine's actions in order.
 func (r *Router) exec(now time.Time, m *member, acts []Action) {
+	r.ahBeforeActions(m, acts)
 	for _, a := range acts {
 		switch a := a.(type) {
 		case SendAdvert:
@@ -228,6 +237,8 @@ func (r *Router) sendAdvert(m *member, prio int) {
 		adv.Interval = uint16(m.cfg.AdvertInt.Std() / time.Second)
 		if m.cfg.Auth != nil && m.cfg.Auth.Type == "PASS" {
 			adv.AuthType, adv.AuthData = packet.AuthPass, m.pass
+		} else if m.ah {
+			adv.AuthType = packet.AuthAH
 		}
 	} else {
 		adv.Interval = uint16(m.cfg.AdvertInt.Std() / (10 * time.Millisecond))
@@ -240,6 +251,10 @@ func (r *Router) sendAdvert(m *member, prio int) {
 	ttl := 255
 	if m.cfg.Unicast && m.cfg.UnicastTTL > 0 {
 		ttl = m.cfg.UnicastTTL
+	}
+	if m.ah {
+		r.sendAH(m, msg, prio, ttl)
+		return
 	}
 	for _, dst := range m.dsts {
 		packet.SetChecksum(msg, r.pseudoHeader(m, dst))

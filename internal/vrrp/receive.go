@@ -18,10 +18,11 @@ func (r *Router) receive(now time.Time, p rxPacket) {
 		r.log.Error(fmt.Sprintf("VRRP socket on %s: %v", p.sock.spec.Interface, p.err))
 		return
 	}
-	if len(p.msg) < packet.HeaderLen {
+	off := vrrpOffset(p.meta)
+	if len(p.msg) < off+packet.HeaderLen {
 		return
 	}
-	vrid := int(p.msg[1])
+	vrid := int(p.msg[off+1])
 	m, ok := p.sock.members[vrid]
 	if !ok {
 		if r.global.LogUnknownVRIDs {
@@ -47,7 +48,8 @@ func (r *Router) receive(now time.Time, p rxPacket) {
 	if adv.Priority == 0 {
 		m.stats.PriZeroRcvd++
 	}
-	r.exec(now, m, m.in.AdvertReceived(now, adv))
+	wasMaster := st == StateMaster
+	r.exec(now, m, ahAfterAdvert(m, wasMaster, m.in.AdvertReceived(now, adv)))
 }
 
 // check validates one message for instance m, in keepalived's order. It
@@ -56,6 +58,10 @@ func (r *Router) receive(now time.Time, p rxPacket) {
 func (r *Router) check(m *member, p rxPacket) (Advert, packet.DropReason, string) {
 	c := m.cfg
 	src := p.meta.Src
+	ahRest, reason, text := splitAH(m, &p)
+	if reason != packet.DropNone {
+		return Advert{}, reason, text
+	}
 	var a packet.Advertisement
 	if err := a.Unmarshal(p.msg, family(c.Family)); err != nil {
 		var pe *packet.Error
@@ -85,6 +91,8 @@ func (r *Router) check(m *member, p rxPacket) (Advert, packet.DropReason, string
 		want := packet.AuthNone
 		if c.Auth != nil && c.Auth.Type == "PASS" {
 			want = packet.AuthPass
+		} else if m.ah {
+			want = packet.AuthAH
 		}
 		if a.AuthType != want {
 			return Advert{}, packet.DropAuthTypeMismatch, fmt.Sprintf("received a %d auth from %s, expecting %d!", a.AuthType, src, want)
@@ -92,9 +100,18 @@ func (r *Router) check(m *member, p rxPacket) (Advert, packet.DropReason, string
 		if want == packet.AuthPass && !a.PasswordMatches(m.pass) {
 			return Advert{}, packet.DropBadPassword, fmt.Sprintf("received an invalid passwd from %s!", src)
 		}
+		if want == packet.AuthAH {
+			if reason, text := checkAH(m, p, ahRest); reason != packet.DropNone {
+				return Advert{}, reason, text
+			}
+		}
 	}
-	if p.meta.IPLen != 0 && p.meta.IPLen != 20+len(p.msg) && !packet.IsPadding(20+len(p.msg), p.meta.IPLen) {
-		return Advert{}, packet.DropBadIPLength, fmt.Sprintf("ip_tot_len mismatch against received length. %d and %d", p.meta.IPLen, 20+len(p.msg))
+	ipLen := 20 + len(p.msg)
+	if ahRest != nil {
+		ipLen = 20 + len(ahRest)
+	}
+	if p.meta.IPLen != 0 && p.meta.IPLen != ipLen && !packet.IsPadding(ipLen, p.meta.IPLen) {
+		return Advert{}, packet.DropBadIPLength, fmt.Sprintf("ip_tot_len mismatch against received length. %d and %d", p.meta.IPLen, ipLen)
 	}
 	if !r.checksumOK(m, p) {
 		return Advert{}, packet.DropBadChecksum, fmt.Sprintf("Invalid VRRPv%d checksum from %s", a.Version, src)

@@ -53,6 +53,9 @@ type SocketSpec struct {
 	Unicast bool
 	Src     netip.Addr
 	Group   netip.Addr
+	// AH selects IP protocol 51 instead of 112 (IPv4 auth_type AH
+	// instances: keepalived opens their sockets with IPPROTO_AH).
+	AH bool
 }
 
 // Transition is a state change reported to Deps.Notify.

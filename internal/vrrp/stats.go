@@ -35,9 +35,9 @@ func (s *Stats) countDrop(r packet.DropReason) {
 		s.AdvertIntervalErr++
 	case packet.DropBadAuthType:
 		s.InvalidAuthType++
-	case packet.DropAuthTypeMismatch:
+	case packet.DropAuthTypeMismatch, packet.DropAHMismatch:
 		s.AuthTypeMismatch++
-	case packet.DropBadPassword:
+	case packet.DropBadPassword, packet.DropBadICV, packet.DropBadSPI, packet.DropAHReplay:
 		s.AuthFailure++
 	}
 }

@@ -13,7 +13,10 @@ import (
 	"github.com/keepalived-go/keepalived/internal/vrrp/packet"
 )
 
-var _ vrrp.Conn = (*Conn)(nil)
+var (
+	_ vrrp.Conn         = (*Conn)(nil)
+	_ vrrp.PacketWriter = (*Conn)(nil)
+)
 
 // Options selects what a Conn sends and receives.
 type Options struct {
@@ -35,11 +38,18 @@ type Options struct {
 	// RecvBuffer is the receive socket buffer size in bytes
 	// (vrrp_rx_bufs_multiplier and friends); 0 keeps the kernel default.
 	RecvBuffer int
+	// AH opens IPv4 sockets of IP protocol 51 instead of 112, as
+	// keepalived does for auth_type AH instances: they receive the AH
+	// packets (vrrp.RecvMeta.Header carries their IPv4 header) and send
+	// with WritePacket.
+	AH bool
 }
 
-// Conn is a vrrp.Conn on raw IP protocol 112 sockets.
+// Conn is a vrrp.Conn on raw IP protocol 112 sockets (51 with
+// Options.AH).
 type Conn struct {
 	family  int
+	proto   int
 	ifindex int // 0 when not bound to an interface
 	ifname  string
 	rx, tx  *net.IPConn
@@ -75,7 +85,13 @@ func newConn(opts Options) (*Conn, error) {
 	if opts.Family != 4 && opts.Family != 6 {
 		return nil, fmt.Errorf("vrrp socket: address family %d is neither 4 nor 6", opts.Family)
 	}
-	c := &Conn{family: opts.Family, buf: make([]byte, maxPacket), oob: make([]byte, 256)}
+	c := &Conn{family: opts.Family, proto: packet.Protocol, buf: make([]byte, maxPacket), oob: make([]byte, 256)}
+	if opts.AH {
+		if opts.Family != 4 {
+			return nil, errors.New("vrrp socket: AH is for IPv4 only")
+		}
+		c.proto = packet.ProtocolAH
+	}
 	if err := c.resolveInterface(opts); err != nil {
 		return nil, err
 	}
@@ -136,6 +152,9 @@ func (c *Conn) describe(opts Options) string {
 	if name == "" {
 		name = "(no interface)"
 	}
+	if c.proto == packet.ProtocolAH {
+		name += " AH"
+	}
 	if opts.UnicastSrc.IsValid() {
 		return fmt.Sprintf("%s IPv%d unicast %s", name, c.family, opts.UnicastSrc)
 	}
@@ -192,6 +211,24 @@ func (c *Conn) write4(msg []byte, src, dst netip.Addr, ttl int) error {
 	return sendmsg(c.tx, b, nil, &unix.SockaddrInet4{Addr: dst.As4()}, flags)
 }
 
+// WritePacket sends pkt, an IPv4 header and its payload built by the
+// caller (auth_type AH: the ICV covers the header), as it is, to the
+// header's destination. The kernel fills in the header checksum.
+func (c *Conn) WritePacket(pkt []byte) error {
+	if c.family != 4 || len(pkt) < packet.IPv4HeaderLen || pkt[0]>>4 != 4 {
+		return fmt.Errorf("send vrrp packet on %s: not an IPv4 packet on an IPv4 socket", c.ifname)
+	}
+	src, dst := netip.AddrFrom4([4]byte(pkt[12:16])), netip.AddrFrom4([4]byte(pkt[16:20]))
+	flags := 0
+	if dst.IsMulticast() {
+		flags = unix.MSG_DONTROUTE
+	}
+	if err := sendmsg(c.tx, pkt, nil, &unix.SockaddrInet4{Addr: dst.As4()}, flags); err != nil {
+		return fmt.Errorf("send vrrp advert from %s to %s on %s: %w", src, dst, c.ifname, err)
+	}
+	return nil
+}
+
 func (c *Conn) write6(msg []byte, src, dst netip.Addr, ttl int) error {
 	oob := pktinfo6(src, c.ifindex, ttl)
 	sa := &unix.SockaddrInet6{Addr: dst.As16()}
@@ -220,7 +257,7 @@ func (c *Conn) ReadFrom(b []byte) (int, vrrp.RecvMeta, error) {
 		var r received
 		var ok bool
 		if c.family == 4 {
-			r, ok = parse4(c.buf[:n], c.oob[:oobn])
+			r, ok = parse4(c.buf[:n], c.oob[:oobn], c.proto)
 		} else {
 			r, ok = parse6(c.buf[:n], c.oob[:oobn], from)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"reflect"
 	"testing"
 
 	"github.com/keepalived-go/keepalived/internal/sys/vrrpsock"
@@ -85,7 +86,10 @@ func TestIntegrationAdvertCrossesLAN(t *testing.T) {
 				t.Errorf("received % x, want % x", got, tt.msg)
 			}
 			want := vrrp.RecvMeta{IfIndex: bIdx, Src: tt.src, Dst: tt.dst, TTL: tt.ttl, IPLen: tt.wantIPLen}
-			if meta != want {
+			if tt.src.Is4() {
+				want.Protocol = packet.Protocol
+			}
+			if !reflect.DeepEqual(meta, want) {
 				t.Errorf("meta %+v, want %+v", meta, want)
 			}
 			if tt.wantCksum6 && !packet.VerifyChecksum(got, packet.PseudoHeader{Src: meta.Src, Dst: meta.Dst}) {

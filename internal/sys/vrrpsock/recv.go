@@ -3,6 +3,7 @@ package vrrpsock
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 
 	"golang.org/x/sys/unix"
 
@@ -18,31 +19,37 @@ type received struct {
 
 // parse4 takes apart what an IPv4 raw socket delivers: the IPv4 header
 // and its payload in b, IP_PKTINFO in oob. It reports false for what is
-// not an IPv4 packet of protocol 112. Lengths are not judged here: IPLen
-// carries the total length field for the caller's checks, and the payload
-// is everything after the header (options included in the header).
+// not an IPv4 packet of the socket's protocol proto (112, or 51 for AH).
+// Lengths are not judged here: IPLen carries the total length field for
+// the caller's checks, and the payload is everything after the header
+// (options included in the header). An AH packet's header is copied to
+// Header, since its ICV covers it.
 //
 // IPv4 header (RFC 791 §3.1), as far as it is read:
 //
 //	byte 0      version (4 bits) | IHL in 32-bit words (4 bits)
 //	bytes 2-3   total length
 //	byte 8      TTL
-//	byte 9      protocol
+//	byte 9      protocol (112 VRRP, 51 AH)
 //	bytes 12-15 source, 16-19 destination
-func parse4(b, oob []byte) (received, bool) {
+func parse4(b, oob []byte, proto int) (received, bool) {
 	if len(b) < packet.IPv4HeaderLen || b[0]>>4 != 4 {
 		return received{}, false
 	}
 	ihl := int(b[0]&0x0f) * 4
-	if ihl < packet.IPv4HeaderLen || ihl > len(b) || b[9] != packet.Protocol {
+	if ihl < packet.IPv4HeaderLen || ihl > len(b) || int(b[9]) != proto {
 		return received{}, false
 	}
 	r := received{payload: b[ihl:], meta: vrrp.RecvMeta{
-		Src:   netip.AddrFrom4([4]byte(b[12:16])),
-		Dst:   netip.AddrFrom4([4]byte(b[16:20])),
-		TTL:   int(b[8]),
-		IPLen: int(binary.BigEndian.Uint16(b[2:4])),
+		Src:      netip.AddrFrom4([4]byte(b[12:16])),
+		Dst:      netip.AddrFrom4([4]byte(b[16:20])),
+		TTL:      int(b[8]),
+		IPLen:    int(binary.BigEndian.Uint16(b[2:4])),
+		Protocol: proto,
 	}}
+	if proto == packet.ProtocolAH {
+		r.meta.Header = slices.Clone(b[:ihl])
+	}
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
 		return received{}, false

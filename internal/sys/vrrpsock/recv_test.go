@@ -3,6 +3,7 @@ package vrrpsock
 import (
 	"encoding/binary"
 	"net/netip"
+	"reflect"
 	"testing"
 	"unsafe"
 
@@ -62,23 +63,32 @@ func TestParse4(t *testing.T) {
 		ok      bool
 		meta    vrrp.RecvMeta
 		payload int
+		proto   int // of the socket; 0 means 112
 	}{
 		{"plain", ip4(), pktinfo4(3, [4]byte{224, 0, 0, 18}), true,
-			vrrp.RecvMeta{IfIndex: 3, Src: netip.MustParseAddr("192.0.2.1"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, IPLen: 28}, 8},
+			vrrp.RecvMeta{IfIndex: 3, Src: netip.MustParseAddr("192.0.2.1"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, IPLen: 28, Protocol: 112}, 8, 0},
 		{"no pktinfo", ip4(), nil, true,
-			vrrp.RecvMeta{Src: netip.MustParseAddr("192.0.2.1"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, IPLen: 28}, 8},
+			vrrp.RecvMeta{Src: netip.MustParseAddr("192.0.2.1"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, IPLen: 28, Protocol: 112}, 8, 0},
 		{"options skipped", withOptions, pktinfo4(2, [4]byte{}), true,
-			vrrp.RecvMeta{IfIndex: 2, Src: netip.MustParseAddr("192.0.2.1"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, IPLen: 28}, 8},
-		{"short", ip4()[:19], nil, false, vrrp.RecvMeta{}, 0},
-		{"version 6", append([]byte{0x65}, ip4()[1:]...), nil, false, vrrp.RecvMeta{}, 0},
-		{"IHL 4", append([]byte{0x44}, ip4()[1:]...), nil, false, vrrp.RecvMeta{}, 0},
-		{"IHL past end", append([]byte{0x4f}, ip4()[1:]...), nil, false, vrrp.RecvMeta{}, 0},
-		{"protocol 51", append(append(ip4()[:9:9], 51), ip4()[10:]...), nil, false, vrrp.RecvMeta{}, 0},
-		{"control message longer than the buffer", ip4(), pktinfo4(3, [4]byte{})[:unix.CmsgLen(0)+4], false, vrrp.RecvMeta{}, 0},
+			vrrp.RecvMeta{IfIndex: 2, Src: netip.MustParseAddr("192.0.2.1"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, IPLen: 28, Protocol: 112}, 8, 0},
+		{"short", ip4()[:19], nil, false, vrrp.RecvMeta{}, 0, 0},
+		{"version 6", append([]byte{0x65}, ip4()[1:]...), nil, false, vrrp.RecvMeta{}, 0, 0},
+		{"IHL 4", append([]byte{0x44}, ip4()[1:]...), nil, false, vrrp.RecvMeta{}, 0, 0},
+		{"IHL past end", append([]byte{0x4f}, ip4()[1:]...), nil, false, vrrp.RecvMeta{}, 0, 0},
+		{"protocol 51", append(append(ip4()[:9:9], 51), ip4()[10:]...), nil, false, vrrp.RecvMeta{}, 0, 0},
+		{"protocol 51 on an AH socket", append(append(ip4()[:9:9], 51), ip4()[10:]...), pktinfo4(3, [4]byte{}), true,
+			vrrp.RecvMeta{IfIndex: 3, Src: netip.MustParseAddr("192.0.2.1"), Dst: netip.MustParseAddr("224.0.0.18"), TTL: 255, IPLen: 28,
+				Protocol: 51, Header: append(append(ip4()[:9:9], 51), ip4()[10:20]...)}, 8, 51},
+		{"protocol 112 on an AH socket", ip4(), nil, false, vrrp.RecvMeta{}, 0, 51},
+		{"control message longer than the buffer", ip4(), pktinfo4(3, [4]byte{})[:unix.CmsgLen(0)+4], false, vrrp.RecvMeta{}, 0, 0},
 	}
 	for _, tt := range tests {
-		r, ok := parse4(tt.b, tt.oob)
-		if ok != tt.ok || r.meta != tt.meta || len(r.payload) != tt.payload {
+		proto := tt.proto
+		if proto == 0 {
+			proto = 112
+		}
+		r, ok := parse4(tt.b, tt.oob, proto)
+		if ok != tt.ok || !reflect.DeepEqual(r.meta, tt.meta) || len(r.payload) != tt.payload {
 			t.Errorf("%s: parse4 = %+v, %d bytes, %v; want %+v, %d bytes, %v", tt.name, r.meta, len(r.payload), ok, tt.meta, tt.payload, tt.ok)
 		}
 	}
@@ -105,7 +115,7 @@ func TestParse6(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r, ok := parse6([]byte{0x31, 1, 2, 3}, tt.oob, tt.from)
-		if ok != tt.ok || r.meta != tt.meta || ok && len(r.payload) != 4 {
+		if ok != tt.ok || !reflect.DeepEqual(r.meta, tt.meta) || ok && len(r.payload) != 4 {
 			t.Errorf("%s: parse6 = %+v, %v; want %+v, %v", tt.name, r.meta, ok, tt.meta, tt.ok)
 		}
 	}
@@ -121,8 +131,10 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte{0x31, 1, 100, 0}, append(pktinfo6Recv(2, netip.MustParseAddr("ff02::12")), hoplimit(255)...)) // an IPv6 advert
 	f.Add([]byte{}, cmsg(unix.IPPROTO_IPV6, unix.IPV6_PKTINFO, []byte{1, 2}))                                  // short pktinfo
 	f.Fuzz(func(t *testing.T, b, oob []byte) {
-		if r, ok := parse4(b, oob); ok && len(r.payload) > len(b)-20 {
-			t.Errorf("parse4 payload %d bytes of a %d-byte packet", len(r.payload), len(b))
+		for _, proto := range []int{112, 51} {
+			if r, ok := parse4(b, oob, proto); ok && (len(r.payload) > len(b)-20 || len(r.meta.Header)+len(r.payload) > len(b)) {
+				t.Errorf("parse4 payload %d bytes, header %d of a %d-byte packet", len(r.payload), len(r.meta.Header), len(b))
+			}
 		}
 		from := &unix.SockaddrInet6{}
 		if r, ok := parse6(b, oob, from); ok && (len(r.payload) != len(b) || !r.meta.Dst.Is6()) {

@@ -19,12 +19,13 @@ type sock struct {
 	err error
 }
 
-func newSock(family int) *sock {
+// newSock opens a raw socket of IP protocol proto (112, or 51 for AH).
+func newSock(family, proto int) *sock {
 	af := unix.AF_INET
 	if family == 6 {
 		af = unix.AF_INET6
 	}
-	fd, err := unix.Socket(af, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, packet.Protocol)
+	fd, err := unix.Socket(af, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, proto)
 	if err != nil {
 		return &sock{fd: -1, err: fmt.Errorf("open raw socket: %w", err)}
 	}
@@ -91,7 +92,7 @@ func (s *sock) conn(name string) (*net.IPConn, error) {
 
 // openRecv opens the receiving socket (keepalived's open_vrrp_read_socket).
 func openRecv(c *Conn, opts Options) (*net.IPConn, error) {
-	s := newSock(c.family)
+	s := newSock(c.family, c.proto)
 	if opts.RecvBuffer > 0 {
 		s.int(unix.SOL_SOCKET, unix.SO_RCVBUF, "SO_RCVBUF", opts.RecvBuffer)
 	}
@@ -158,7 +159,7 @@ var dropAll = []unix.SockFilter{{Code: unix.BPF_RET | unix.BPF_K, K: 0}}
 
 // openSend opens the sending socket (keepalived's open_vrrp_send_socket).
 func openSend(c *Conn, opts Options) (*net.IPConn, error) {
-	s := newSock(c.family)
+	s := newSock(c.family, c.proto)
 	s.int(unix.SOL_SOCKET, unix.SO_RCVBUF, "SO_RCVBUF", 0)
 	s.multicastAll(c.family)
 	multicast := !opts.UnicastSrc.IsValid()

@@ -46,6 +46,16 @@ const (
 	// DropNotPeer: a unicast advert from an address that is not a
 	// unicast peer (check_unicast_src).
 	DropNotPeer
+	// DropAHNotVRRP: an AH header for another protocol than VRRP
+	// (ignored without counting).
+	DropAHNotVRRP
+	// DropBadICV: an AH ICV that does not verify (another auth_pass,
+	// or a changed packet).
+	DropBadICV
+	// DropBadSPI: an AH SPI other than the source address.
+	DropBadSPI
+	// DropAHReplay: an AH sequence number not above the last one.
+	DropAHReplay
 )
 
 var dropNames = [...]string{
@@ -65,6 +75,10 @@ var dropNames = [...]string{
 	DropUnicastMismatch:  "unicast/multicast mismatch",
 	DropOwnerIgnores:     "owner ignores adverts",
 	DropNotPeer:          "source not a unicast peer",
+	DropAHNotVRRP:        "AH for another protocol",
+	DropBadICV:           "invalid AH ICV",
+	DropBadSPI:           "invalid AH SPI",
+	DropAHReplay:         "AH sequence number replayed",
 }
 
 // String returns a short description of the reason.
@@ -76,9 +90,10 @@ func (r DropReason) String() string {
 }
 
 // Counted says whether keepalived counts the drop as a packet error
-// (VRRP_PACKET_KO); a v2 interval mismatch is dropped silently.
+// (VRRP_PACKET_KO); a v2 interval mismatch, an owner ignoring adverts and
+// AH for another protocol are dropped silently.
 func (r DropReason) Counted() bool {
-	return r != DropNone && r != DropIntervalMismatch && r != DropOwnerIgnores
+	return r != DropNone && r != DropIntervalMismatch && r != DropOwnerIgnores && r != DropAHNotVRRP
 }
 
 // Error is a decoding or validation failure of a received packet.

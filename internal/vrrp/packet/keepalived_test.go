@@ -9,7 +9,7 @@ import (
 )
 
 // readHex reads a testdata hex file (see unhex for the format).
-func readHex(t *testing.T, name string) []byte {
+func readHex(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {

@@ -1,7 +1,8 @@
 // Package packet is the VRRP wire format: VRRPv2 (RFC 3768) and VRRPv3
-// (RFC 5798) advertisements, their checksums, simple-password
-// authentication, and the IPv4 header keepalived builds itself
-// (IP_HDRINCL). It is pure logic: no sockets, no system calls.
+// (RFC 5798) advertisements, their checksums, simple-password and IPsec
+// AH authentication (ah.go: header, HMAC-MD5-96 ICV, sequence numbers),
+// and the IPv4 header keepalived builds itself (IP_HDRINCL). It is pure
+// logic: no sockets, no system calls.
 //
 // Byte layout of an advertisement (keepalived/include/vrrp.h vrrphdr_t):
 //
