@@ -67,12 +67,18 @@ func (r *Router) announceDue(now time.Time, m *member) {
 
 // burst announces every virtual address n times, grouped by interface.
 func (r *Router) burst(m *member, n int) {
+	r.burstAddrs(m, n, m.cfg.VIPs, m.cfg.ExcludedVIPs)
+}
+
+// burstAddrs announces the given addresses of m n times, grouped by
+// interface.
+func (r *Router) burstAddrs(m *member, n int, lists ...[]*config.IPAddress) {
 	if n <= 0 {
 		return
 	}
 	byDev := map[string][]netip.Addr{}
 	var devs []string
-	for _, list := range [][]*config.IPAddress{m.cfg.VIPs, m.cfg.ExcludedVIPs} {
+	for _, list := range lists {
 		for _, a := range list {
 			dev := a.Dev
 			if dev == "" {
