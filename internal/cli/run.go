@@ -76,7 +76,9 @@ func (r *kaRun) reload(log *slog.Logger) (*config.Config, bool) {
 	cfg, diags, ok := loadConf(r.flags.confFile, opts, r.flags.allConfig)
 	bad := !ok
 	for _, d := range diags {
-		if d.Severity >= config.Error {
+		// The script-security warning does not stop a start, so it
+		// does not refuse a reload either.
+		if d.Severity >= config.Error && d.Severity != config.Security {
 			bad = true
 			log.Error(d.String())
 		} else {

@@ -98,6 +98,21 @@ func serveConn(ctx context.Context, c net.Conn, h Handler) {
 	_, _ = c.Write(append(b, '\n'))
 }
 
+// UnreachableError is a control socket nobody answers on.
+type UnreachableError struct {
+	Path string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	if errors.Is(e.Err, os.ErrNotExist) {
+		return fmt.Sprintf("no keepalived-go daemon listens on %s (is it running? see --socket)", e.Path)
+	}
+	return fmt.Sprintf("cannot reach the daemon on %s: %v", e.Path, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
 // Client talks to a daemon's control socket.
 type Client struct{ Path string }
 
@@ -105,10 +120,7 @@ func (cl Client) call(ctx context.Context, cmd string) (*response, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", cl.Path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("no keepalived-go daemon listens on %s (is it running? see --socket)", cl.Path)
-		}
-		return nil, fmt.Errorf("cannot reach the daemon on %s: %w", cl.Path, err)
+		return nil, &UnreachableError{Path: cl.Path, Err: err}
 	}
 	defer c.Close()
 	if dl, ok := ctx.Deadline(); ok {

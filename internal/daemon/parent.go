@@ -286,14 +286,45 @@ func (pc *parentControl) reload() error {
 		log.Error("Reload failed: " + err.Error())
 		return err
 	}
-	pc.forward(proc.Reload)
+	errs := pc.reloadChildren()
 	pc.mu.Lock()
 	pc.reloaded = time.Now()
 	pc.cfg = c
 	pc.mu.Unlock()
 	pc.ensure(c)
+	if err := errors.Join(errs...); err != nil {
+		log.Error("Reload failed: " + err.Error())
+		return err
+	}
 	log.Info("Reload complete")
 	return nil
+}
+
+// childReloadWait bounds how long the parent waits for a child's reload.
+const childReloadWait = 30 * time.Second
+
+// reloadChildren makes every running child reload and waits for each
+// to finish, through its control socket; a child whose socket does not
+// answer (still starting) gets SIGHUP, as keepalived's parent sends.
+func (pc *parentControl) reloadChildren() []error {
+	var errs []error
+	for _, ch := range pc.children {
+		p := ch.current()
+		if p == nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), childReloadWait)
+		err := control.Client{Path: control.SocketPath(ch.pid)}.Reload(ctx)
+		cancel()
+		var unreachable *control.UnreachableError
+		switch {
+		case errors.As(err, &unreachable):
+			_ = p.Signal(proc.Reload)
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s child: %w", ch.name, err))
+		}
+	}
+	return errs
 }
 
 // forward passes a signal to every running child.
