@@ -29,6 +29,17 @@ type Status struct {
 	// (what `keepalivedctl lvs list` shows).
 	LVSTable  string `json:"lvs_table,omitempty"`
 	Dataplane string `json:"dataplane,omitempty"`
+	// Processes are the daemon's processes: the parent and its
+	// children, or the one process of -P/-C.
+	Processes []Process `json:"processes,omitempty"`
+}
+
+// Process is one of the daemon's processes.
+type Process struct {
+	// Role is "parent", "vrrp" or "check".
+	Role       string `json:"role"`
+	PID        int    `json:"pid"`
+	Goroutines int    `json:"goroutines"`
 }
 
 // Instance is one VRRP instance.

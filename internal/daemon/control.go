@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -41,6 +42,7 @@ func (c *controller) Status(ctx context.Context) control.Status {
 		Started:    c.started,
 		ConfigFile: c.o.ConfigFile,
 		Reloaded:   reloaded,
+		Processes:  []control.Process{{Role: c.o.roleName(), PID: os.Getpid(), Goroutines: runtime.NumGoroutine()}},
 	}
 	if c.vrrp != nil {
 		for _, in := range c.vrrp.Status(ctx) {
@@ -112,4 +114,17 @@ func (c *controller) Reload(ctx context.Context) error {
 	case <-ctx.Done():
 		return errors.New("reload still running")
 	}
+}
+
+// roleName names this process's role in status and metrics.
+func (o Options) roleName() string {
+	switch {
+	case o.VRRP && o.Check:
+		return "vrrp+check"
+	case o.VRRP:
+		return "vrrp"
+	case o.Check:
+		return "check"
+	}
+	return "parent"
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -236,7 +237,8 @@ func (pc *parentControl) Status(ctx context.Context) control.Status {
 	reloaded := pc.reloaded
 	children := slices.Clone(pc.children)
 	pc.mu.Unlock()
-	st := control.Status{Version: Version, Now: time.Now(), PID: os.Getpid(), Started: pc.started, ConfigFile: pc.o.ConfigFile, Reloaded: reloaded}
+	st := control.Status{Version: Version, Now: time.Now(), PID: os.Getpid(), Started: pc.started, ConfigFile: pc.o.ConfigFile, Reloaded: reloaded,
+		Processes: []control.Process{{Role: "parent", PID: os.Getpid(), Goroutines: runtime.NumGoroutine()}}}
 	for _, ch := range children {
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		cs, err := control.Client{Path: control.SocketPath(ch.pid)}.Status(cctx)
@@ -250,6 +252,7 @@ func (pc *parentControl) Status(ctx context.Context) control.Status {
 			st.Dataplane = cs.Dataplane
 		}
 		st.LVSTable += cs.LVSTable
+		st.Processes = append(st.Processes, cs.Processes...)
 	}
 	return st
 }

@@ -1,0 +1,202 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keepalived-go/keepalived/internal/control"
+)
+
+// procSample is what one of the daemon's processes holds.
+type procSample struct {
+	role       string
+	pid        int
+	rssKB      int
+	fds        int
+	goroutines int
+}
+
+func (p procSample) String() string {
+	return fmt.Sprintf("%s(%d) rss %d kB, %d fds, %d goroutines", p.role, p.pid, p.rssKB, p.fds, p.goroutines)
+}
+
+// sampleProcs reads RSS and fd counts from /proc for every process the
+// daemon's status lists, with its goroutine count. It takes the least
+// of three samples, so that a check or a control connection in flight
+// does not count as growth.
+func sampleProcs(t *testing.T, cl control.Client) []procSample {
+	t.Helper()
+	var best []procSample
+	for i := range 3 {
+		if i > 0 {
+			time.Sleep(200 * time.Millisecond)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		st, err := cl.Status(ctx)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cur []procSample
+		for _, p := range st.Processes {
+			s := procSample{role: p.Role, pid: p.PID, goroutines: p.Goroutines}
+			for _, l := range strings.Split(readFile(fmt.Sprintf("/proc/%d/status", p.PID)), "\n") {
+				if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+					s.rssKB, _ = strconv.Atoi(f[1])
+				}
+			}
+			fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.PID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.fds = len(fds)
+			cur = append(cur, s)
+		}
+		slices.SortFunc(cur, func(a, b procSample) int { return strings.Compare(a.role, b.role) })
+		if best == nil {
+			best = cur
+			continue
+		}
+		if len(cur) != len(best) {
+			t.Fatalf("the daemon's processes changed: %v then %v", best, cur)
+		}
+		for j := range cur {
+			best[j].rssKB = min(best[j].rssKB, cur[j].rssKB)
+			best[j].fds = min(best[j].fds, cur[j].fds)
+			best[j].goroutines = min(best[j].goroutines, cur[j].goroutines)
+		}
+	}
+	return best
+}
+
+// TestReloadSoak reloads a running daemon (parent, VRRP child, checker
+// child; two instances and a virtual server) 100 times, or 1,000 with
+// KEEPALIVED_GO_SOAK=1, through the control socket, waiting for each,
+// and checks that no process grows in fds, goroutines or memory beyond
+// a small slack. It prints what each process holds at start, after 100
+// and after 1,000.
+func TestReloadSoak(t *testing.T) {
+	total := 100
+	if os.Getenv("KEEPALIVED_GO_SOAK") != "" {
+		total = 1000
+	}
+	l := newLab(t)
+	a := l.node("a", "192.0.2.1", "")
+	a.parentMode = true
+	echoServer(t, a.ns, "192.0.2.1:7", "rs")
+	conf := fmt.Sprintf(confV2PASS, "a", "MASTER", 150) + `
+vrrp_instance VI_2 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 52
+    priority 100
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.102/24
+    }
+}
+global_defs {
+    lvs_dataplane nftables
+}
+virtual_server 192.0.2.100 7 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.0.2.1 7 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+    real_server 192.0.2.60 7 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+`
+	a.start(ourBinary(t), conf)
+	cl := control.Client{Path: filepath.Join(a.dir, "keepalived.ctl")}
+	waitFor(t, 15*time.Second, "the VIPs and both children", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		st, err := cl.Status(ctx)
+		return err == nil && len(st.Processes) == 3 && len(st.Instances) == 2 && len(st.VirtualServers) == 1 &&
+			a.hasAddr("192.0.2.100") && a.hasAddr("192.0.2.102")
+	})
+	// Let the checks settle (the unreachable server fails once) and
+	// VI_2, alone on the LAN, become MASTER.
+	waitFor(t, 10*time.Second, "VI_2 MASTER", func() bool { return strings.Count(a.out.String(), "Entering MASTER") == 2 })
+	time.Sleep(2 * time.Second)
+
+	reloads := func(n int) {
+		t.Helper()
+		for i := range n {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err := cl.Reload(ctx)
+			cancel()
+			if err != nil {
+				t.Fatalf("reload %d: %v", i+1, err)
+			}
+		}
+	}
+	entries := strings.Count(a.out.String(), "Entering")
+	start := sampleProcs(t, cl)
+	t.Logf("start: %v", start)
+	began := time.Now()
+	reloads(100)
+	t.Logf("100 reloads in %v", time.Since(began).Round(time.Millisecond))
+	at100 := sampleProcs(t, cl)
+	t.Logf("after 100: %v", at100)
+	final := at100
+	if total > 100 {
+		reloads(total - 100)
+		t.Logf("%d reloads in %v", total, time.Since(began).Round(time.Millisecond))
+		final = sampleProcs(t, cl)
+		t.Logf("after %d: %v", total, final)
+	}
+	if !a.hasAddr("192.0.2.100") {
+		t.Fatal("the VIP left during the reloads")
+	}
+	if n := strings.Count(a.out.String(), "Entering"); n != entries {
+		t.Errorf("the reloads made %d transitions", n-entries)
+	}
+	// Each reload ran in the parent and in both children.
+	if n := strings.Count(a.out.String(), "Reload complete"); n != 3*total {
+		t.Errorf("%d reloads completed in the three processes, want %d", n, 3*total)
+	}
+	// Memory: the first 100 reloads may grow the heap to its working
+	// size; afterwards it must stay flat.
+	check := func(from, to []procSample, rssSlackKB int) {
+		t.Helper()
+		if len(from) != len(to) {
+			t.Fatalf("the daemon's processes changed: %v then %v", from, to)
+		}
+		for i := range from {
+			f, e := from[i], to[i]
+			if f.pid != e.pid {
+				t.Errorf("%s was restarted (pid %d, then %d)", f.role, f.pid, e.pid)
+			}
+			if e.fds > f.fds+2 {
+				t.Errorf("%s: fds grew from %d to %d", f.role, f.fds, e.fds)
+			}
+			if e.goroutines > f.goroutines+3 {
+				t.Errorf("%s: goroutines grew from %d to %d", f.role, f.goroutines, e.goroutines)
+			}
+			if e.rssKB > f.rssKB+rssSlackKB {
+				t.Errorf("%s: RSS grew from %d kB to %d kB", f.role, f.rssKB, e.rssKB)
+			}
+		}
+	}
+	check(start, at100, 32<<10)
+	if total > 100 {
+		check(at100, final, 16<<10)
+	}
+}
