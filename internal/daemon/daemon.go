@@ -56,6 +56,23 @@ const (
 	DefaultCheckersPIDFile = "/run/checkers.pid"
 )
 
+// resolvePIDFiles fills in the pid files the command line left unset as
+// keepalived does: /run/NAME.pid, under /run/keepalived/ with
+// use_pid_dir (or net_namespace), and NAME_INSTANCE.pid with instance.
+func resolvePIDFiles(o *Options, c *config.Config) {
+	dir := "/run/"
+	if c.UsePidDir || c.Instance != "" || c.NetNamespace != "" {
+		dir = "/run/keepalived/"
+	}
+	suffix := ""
+	if c.Instance != "" {
+		suffix = "_" + c.Instance
+	}
+	o.PIDFile = orDefault(o.PIDFile, dir+"keepalived"+suffix+".pid")
+	o.VRRPPIDFile = orDefault(o.VRRPPIDFile, dir+"vrrp"+suffix+".pid")
+	o.CheckersPIDFile = orDefault(o.CheckersPIDFile, dir+"checkers"+suffix+".pid")
+}
+
 // role is one part of the daemon (VRRP, checkers) run from a
 // configuration until its context ends.
 type role interface {
@@ -74,6 +91,7 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 		log = slog.New(slog.DiscardHandler)
 		o.Log = log
 	}
+	resolvePIDFiles(&o, c)
 	if !o.VRRP && !o.Check {
 		// keepalived's usual layout: a parent supervising a VRRP child
 		// and a checker child.

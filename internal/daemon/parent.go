@@ -59,7 +59,7 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 	secureScripts(c, log)
 	notify.RunStartup(ctx, &c.Global, scriptRunner(c).Notify, log)
 	defer notify.RunShutdown(context.Background(), &c.Global, scriptRunner(c).Notify, log)
-	mainPID := orDefault(o.PIDFile, DefaultPIDFile)
+	mainPID := o.PIDFile
 	pf, err := proc.WritePIDFile(mainPID)
 	if err != nil {
 		return err
@@ -68,6 +68,9 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 
 	pc := &parentControl{o: o, cfg: c, started: time.Now(), reloadReq: make(chan chan error)}
 	sctx, stopChildren := context.WithCancel(context.Background())
+	// fatal is signalled when a child exits with a permanent error.
+	fatal := make(chan struct{}, 1)
+	var exitErr error
 	var wg sync.WaitGroup
 	// ensure starts the children a configuration needs and that do not
 	// run yet (at start, and when a reload brings the first instance or
@@ -84,10 +87,10 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 			}
 			var ch *child
 			if role == "vrrp" {
-				ch = &child{role: "vrrp", name: "VRRP", pid: orDefault(o.VRRPPIDFile, DefaultVRRPPIDFile),
+				ch = &child{role: "vrrp", name: "VRRP", pid: o.VRRPPIDFile,
 					died: func() { releaseVIPs(log, pc.config()) }}
 			} else {
-				ch = &child{role: "check", name: "Healthcheck", pid: orDefault(o.CheckersPIDFile, DefaultCheckersPIDFile)}
+				ch = &child{role: "check", name: "Healthcheck", pid: o.CheckersPIDFile}
 			}
 			pc.mu.Lock()
 			pc.children = append(pc.children, ch)
@@ -95,7 +98,12 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				supervise(sctx, log, ch)
+				if supervise(sctx, log, ch, c.ChildWaitTime.Std()) {
+					select {
+					case fatal <- struct{}{}:
+					default:
+					}
+				}
 			}()
 		}
 	}
@@ -116,6 +124,9 @@ loop:
 			break loop
 		case answer := <-pc.reloadReq:
 			answer <- pc.reload()
+		case <-fatal:
+			exitErr = errors.New("a child process exited with a permanent error")
+			break loop
 		case s := <-sigs:
 			switch s {
 			case proc.Stop:
@@ -133,15 +144,26 @@ loop:
 	stopChildren()
 	wg.Wait()
 	log.Info("Stopped " + Version)
-	return nil
+	return exitErr
 }
 
-// childStopWait is how long a stopping child may take before SIGKILL
-// (keepalived's child_wait_time default).
-const childStopWait = 5 * time.Second
+// Exit statuses of a child that keepalived's parent does not respawn
+// (KEEPALIVED_EXIT_FATAL, _MISSING_PERMISSION, and our
+// EXIT_NOTCONFIGURED for a configuration the child cannot read). 2,
+// keepalived's KEEPALIVED_EXIT_CONFIG, is also the status of a Go panic,
+// so it is respawned like a crash.
+var permanentExit = map[int]string{1: "FATAL", 4: "missing permission", 6: "CONFIG"}
 
-// supervise keeps one role child running until ctx ends.
-func supervise(ctx context.Context, log *slog.Logger, ch *child) {
+// childIdent is keepalived's name of a child in its exit messages.
+var childIdent = map[string]string{"vrrp": "Keepalived_vrrp", "check": "Keepalived_healthcheckers"}
+
+// supervise keeps one role child running until ctx ends; it stops when
+// the child exits with a permanent error and then returns true. At stop
+// a child gets wait (child_wait_time) to exit before SIGKILL.
+func supervise(ctx context.Context, log *slog.Logger, ch *child, wait time.Duration) (fatal bool) {
+	if wait <= 0 {
+		wait = 5 * time.Second
+	}
 	delay := time.Second
 	for {
 		started := time.Now()
@@ -158,13 +180,20 @@ func supervise(ctx context.Context, log *slog.Logger, ch *child) {
 				_ = p.Signal(proc.Stop)
 				select {
 				case <-p.Done():
-				case <-time.After(childStopWait):
-					log.Error(fmt.Sprintf("%s child process(%d) did not stop in %v: killing it", ch.name, p.Pid(), childStopWait))
+				case <-time.After(wait):
+					log.Error(fmt.Sprintf("%s process failed to die - forcing termination", childIdent[ch.role]))
 					p.Kill()
 					<-p.Done()
 				}
-				return
+				return false
 			case <-p.Done():
+			}
+			if what, ok := permanentExit[p.ExitCode()]; ok {
+				log.Error(fmt.Sprintf("%s exited with permanent error %s. Terminating", childIdent[ch.role], what))
+				if ch.died != nil {
+					ch.died()
+				}
+				return true
 			}
 			log.Error(fmt.Sprintf("%s child process(%d) died: Respawning", ch.name, p.Pid()))
 			if ch.died != nil {
@@ -179,7 +208,7 @@ func supervise(ctx context.Context, log *slog.Logger, ch *child) {
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, time.Minute)
