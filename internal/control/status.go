@@ -86,4 +86,26 @@ type RealServer struct {
 	// Conns are the dataplane's counters when it has them.
 	ActiveConns   uint32 `json:"active_conns"`
 	InactiveConns uint32 `json:"inactive_conns"`
+	// Checkers are the real server's health checkers.
+	Checkers []Checker `json:"checkers,omitempty"`
+}
+
+// Checker is one health checker of a real server.
+type Checker struct {
+	// Type is keepalived's keyword (TCP_CHECK, HTTP_GET, ...), Target
+	// what it checks ([192.0.2.11]:tcp:80).
+	Type   string `json:"type"`
+	Target string `json:"target"`
+	Up     bool   `json:"up"`
+	// Since is the checker's last change (or its start).
+	Since time.Time `json:"since,omitzero"`
+	// LastRun is when the last check ended, LastOK its result and
+	// LastReason why it failed.
+	LastRun    time.Time `json:"last_run,omitzero"`
+	LastOK     bool      `json:"last_ok"`
+	LastReason string    `json:"last_reason,omitempty"`
+	// Retry is the configured count, RetriesLeft the failures an up
+	// checker may still have before it goes down.
+	Retry       uint32 `json:"retry"`
+	RetriesLeft uint32 `json:"retries_left"`
 }

@@ -41,6 +41,8 @@ type checkerRole struct {
 	table chan chan string
 
 	queue eventQueue
+	// mgr runs the current configuration's checkers (under mu).
+	mgr *check.Manager
 }
 
 type rsRef struct {
@@ -169,7 +171,7 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 	}
 	keys := keyMap(c)
 	mctx, stopChecks := context.WithCancel(ctx)
-	checksDone := cr.startChecks(mctx, c, nil)
+	checksDone := cr.startChecks(mctx, c, nil, nil)
 	for {
 		select {
 		case <-ctx.Done():
@@ -196,6 +198,9 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 			// server's state (their retry counters start again); the
 			// model keeps the servers' state too.
 			prev := previousStates(model, keys)
+			cr.mu.Lock()
+			prevChecks := cr.mgr.Checkers()
+			cr.mu.Unlock()
 			stopChecks()
 			<-checksDone
 			cr.queue.take()
@@ -209,7 +214,7 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 				log.Error(fmt.Sprintf("Cannot update the virtual servers: %v", err))
 			}
 			mctx, stopChecks = context.WithCancel(ctx)
-			checksDone = cr.startChecks(mctx, c, prev)
+			checksDone = cr.startChecks(mctx, c, prev, prevChecks)
 			req.done <- err
 		}
 	}
@@ -241,12 +246,16 @@ func previousStates(model *lvs.Model, keys map[check.Key][]rsRef) map[check.Key]
 
 // startChecks runs every checker of c, starting from prev's states (after
 // a reload); the channel closes when they stop.
-func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config, prev map[check.Key]bool) <-chan struct{} {
+func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config, prev map[check.Key]bool, prevChecks map[check.Key][]check.CheckerStatus) <-chan struct{} {
 	mgr := check.New(c, check.Options{
 		Dialer: netdial.Dialer{}, Pinger: ping.Pinger{}, Run: miscRunner,
 		OnEvent: cr.queue.push, Logger: cr.o.Log,
-		Previous: func(k check.Key) (bool, bool) { up, ok := prev[k]; return up, ok },
+		Previous:         func(k check.Key) (bool, bool) { up, ok := prev[k]; return up, ok },
+		PreviousCheckers: prevChecks,
 	})
+	cr.mu.Lock()
+	cr.mgr = mgr
+	cr.mu.Unlock()
 	cr.feedTrackFiles(ctx, c, mgr)
 	done := make(chan struct{})
 	go func() {
@@ -415,6 +424,21 @@ func (cr *checkerRole) Status(context.Context) ([]control.VirtualServer, string)
 	for i, vs := range cr.cfg.VirtualServers {
 		scheds[ids[i]] = vs
 	}
+	checkers := map[rsRef][]control.Checker{}
+	if cr.mgr != nil {
+		all := cr.mgr.Checkers()
+		for k, refs := range keyMap(cr.cfg) {
+			for _, ref := range refs {
+				for _, c := range all[k] {
+					checkers[ref] = append(checkers[ref], control.Checker{
+						Type: c.Kind, Target: c.Target, Up: c.Up, Since: c.Since,
+						LastRun: c.LastRun, LastOK: c.LastOK, LastReason: c.LastReason,
+						Retry: c.Retry, RetriesLeft: c.RetriesLeft,
+					})
+				}
+			}
+		}
+	}
 	var out []control.VirtualServer
 	for _, s := range cr.model.Status() {
 		v := control.VirtualServer{Name: s.Name, Quorum: s.QuorumUp, Sorry: s.SorryUp}
@@ -423,7 +447,8 @@ func (cr *checkerRole) Status(context.Context) ([]control.VirtualServer, string)
 		}
 		for _, r := range s.RealServers {
 			h := cr.health[rsRef{id: s.ID, key: r.Key}]
-			v.RealServers = append(v.RealServers, control.RealServer{Name: r.Name, Up: r.Alive, Weight: int(r.Weight), Since: h.since, Reason: h.reason})
+			v.RealServers = append(v.RealServers, control.RealServer{Name: r.Name, Up: r.Alive, Weight: int(r.Weight), Since: h.since, Reason: h.reason,
+				Checkers: checkers[rsRef{id: s.ID, key: r.Key}]})
 		}
 		out = append(out, v)
 	}

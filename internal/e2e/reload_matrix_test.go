@@ -299,6 +299,7 @@ func TestReloadMatrix(t *testing.T) {
 		return n
 	}
 	entries := vrrpEntries()
+	firstReload := time.Now()
 	reload := func(n *node, m matrixConf) (string, error) {
 		t.Helper()
 		confs[n] = m
@@ -372,6 +373,40 @@ func TestReloadMatrix(t *testing.T) {
 		t.Fatalf("the sync group made %d transitions during the reloads", n-entries)
 	}
 
+	// keepalivedctl check show: the kept real server's checker is up
+	// since before the reloads (its history survives them), the removed
+	// one is gone, the added one is checked.
+	out, err := exec.Command(ctl, "check", "show", "--json", "--socket", filepath.Join(a.dir, "keepalived.ctl")).Output()
+	if err != nil {
+		t.Fatalf("check show: %v", err)
+	}
+	var checks []struct {
+		RealServer string `json:"real_server"`
+		Checkers   []struct {
+			Type    string    `json:"type"`
+			Up      bool      `json:"up"`
+			Since   time.Time `json:"since"`
+			LastRun time.Time `json:"last_run"`
+			LastOK  bool      `json:"last_ok"`
+		} `json:"checkers"`
+	}
+	if err := json.Unmarshal(out, &checks); err != nil {
+		t.Fatalf("check show --json: %v\n%s", err, out)
+	}
+	seen := map[string]bool{}
+	for _, c := range checks {
+		seen[c.RealServer] = true
+		if len(c.Checkers) != 1 || c.Checkers[0].Type != "TCP_CHECK" || !c.Checkers[0].Up || !c.Checkers[0].LastOK || c.Checkers[0].LastRun.IsZero() {
+			t.Errorf("check show: %s has %+v, want one TCP_CHECK up and passing", c.RealServer, c.Checkers)
+		}
+		if c.RealServer == "["+rsAddr[lc.server]+"]:tcp:7" && len(c.Checkers) == 1 && !c.Checkers[0].Since.Before(firstReload) {
+			t.Errorf("check show: the kept server's checker is up since %v, after the first reload (%v)", c.Checkers[0].Since, firstReload)
+		}
+	}
+	if want := []string{"[" + rsAddr[lc.server] + "]:tcp:7", "[" + rsAddr["rs3"] + "]:tcp:7"}; len(seen) != 2 || !seen[want[0]] || !seen[want[1]] {
+		t.Errorf("check show lists %v, want %v\n%s", seen, want, out)
+	}
+
 	// Unchanged: no transition, no gratuitous ARP, no notify.
 	garps := strings.Count(a.out.String()+b.out.String(), "Sending/queueing gratuitous")
 	notified := readFile(filepath.Join(a.dir, "notified")) + readFile(filepath.Join(b.dir, "notified"))
@@ -393,7 +428,7 @@ func TestReloadMatrix(t *testing.T) {
 	if err := os.WriteFile(file, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(ctl, "reload", "--socket", filepath.Join(a.dir, "keepalived.ctl")).CombinedOutput()
+	out, err = exec.Command(ctl, "reload", "--socket", filepath.Join(a.dir, "keepalived.ctl")).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "the running configuration is kept") {
 		t.Fatalf("a broken configuration: err %v\n%s", err, out)
 	}
