@@ -27,8 +27,10 @@ type Status struct {
 	VirtualServers []VirtualServer `json:"virtual_servers"`
 	// LVSTable is the dataplane's table as ipvsadm -Ln --stats prints it
 	// (what `keepalivedctl lvs list` shows).
-	LVSTable  string `json:"lvs_table,omitempty"`
-	Dataplane string `json:"dataplane,omitempty"`
+	LVSTable string `json:"lvs_table,omitempty"`
+	// LVSStats are the dataplane's services with their counters.
+	LVSStats  []LVSService `json:"lvs_stats,omitempty"`
+	Dataplane string       `json:"dataplane,omitempty"`
 	// Processes are the daemon's processes: the parent and its
 	// children, or the one process of -P/-C.
 	Processes []Process `json:"processes,omitempty"`
@@ -62,6 +64,28 @@ type Instance struct {
 	Drops     map[string]uint64 `json:"drops,omitempty"`
 	// Faults are the reasons the instance is in FAULT.
 	Faults []string `json:"faults,omitempty"`
+	// Transitions counts the state changes; Stats are keepalived's
+	// counters (keepalived.stats).
+	Transitions uint64     `json:"transitions,omitempty"`
+	Stats       *VRRPStats `json:"stats,omitempty"`
+}
+
+// VRRPStats are an instance's counters with keepalived's names.
+type VRRPStats struct {
+	AdvertRcvd        uint64 `json:"advert_rcvd"`
+	AdvertSent        uint64 `json:"advert_sent"`
+	BecomeMaster      uint64 `json:"become_master"`
+	ReleaseMaster     uint64 `json:"release_master"`
+	PacketLenErr      uint64 `json:"packet_len_err"`
+	AdvertIntervalErr uint64 `json:"advert_interval_err"`
+	IPTTLErr          uint64 `json:"ip_ttl_err"`
+	InvalidTypeRcvd   uint64 `json:"invalid_type_rcvd"`
+	AddrListErr       uint64 `json:"addr_list_err"`
+	InvalidAuthType   uint64 `json:"invalid_authtype"`
+	AuthTypeMismatch  uint64 `json:"authtype_mismatch"`
+	AuthFailure       uint64 `json:"auth_failure"`
+	PriZeroRcvd       uint64 `json:"pri_zero_rcvd"`
+	PriZeroSent       uint64 `json:"pri_zero_sent"`
 }
 
 // VirtualServer is one virtual server and its real servers.
@@ -108,4 +132,36 @@ type Checker struct {
 	// checker may still have before it goes down.
 	Retry       uint32 `json:"retry"`
 	RetriesLeft uint32 `json:"retries_left"`
+}
+
+// LVSService is one service as the dataplane holds it, with its
+// counters.
+type LVSService struct {
+	// Protocol is "tcp", "udp" or "sctp"; FWMark is set for a fwmark
+	// service (whose Addr is unset).
+	Protocol string     `json:"protocol"`
+	Addr     netip.Addr `json:"address,omitzero"`
+	Port     uint16     `json:"port"`
+	FWMark   uint32     `json:"fwmark,omitempty"`
+	Counters
+	Dests []LVSDest `json:"destinations"`
+}
+
+// LVSDest is one real server as the dataplane holds it.
+type LVSDest struct {
+	Addr          netip.Addr `json:"address"`
+	Port          uint16     `json:"port"`
+	Weight        int        `json:"weight"`
+	ActiveConns   uint32     `json:"active_conns"`
+	InactiveConns uint32     `json:"inactive_conns"`
+	Counters
+}
+
+// Counters are a service's or destination's totals.
+type Counters struct {
+	Conns    uint64 `json:"conns"`
+	InPkts   uint64 `json:"in_packets"`
+	OutPkts  uint64 `json:"out_packets"`
+	InBytes  uint64 `json:"in_bytes"`
+	OutBytes uint64 `json:"out_bytes"`
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,7 +39,7 @@ type checkerRole struct {
 	reload chan reloadReq
 	// table asks Run for the dataplane's table (the dataplane is only
 	// used from Run's goroutine).
-	table chan chan string
+	table chan chan dpSnapshot
 
 	queue eventQueue
 	// mgr runs the current configuration's checkers (under mu).
@@ -92,7 +93,7 @@ func newCheckerRole(c *config.Config, o Options) (*checkerRole, error) {
 	if len(c.VirtualServers) == 0 {
 		return nil, nil
 	}
-	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq), table: make(chan chan string),
+	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq), table: make(chan chan dpSnapshot),
 		queue: eventQueue{wake: make(chan struct{}, 1)}}, nil
 }
 
@@ -189,10 +190,10 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 		case answer := <-cr.table:
 			st, err := dp.State()
 			if err != nil {
-				answer <- fmt.Sprintf("cannot read the %s dataplane: %v\n", dp.Name(), err)
+				answer <- dpSnapshot{table: fmt.Sprintf("cannot read the %s dataplane: %v\n", dp.Name(), err)}
 				continue
 			}
-			answer <- lvs.RenderString(st, lvs.WithStats)
+			answer <- dpSnapshot{table: lvs.RenderString(st, lvs.WithStats), stats: lvsStats(st)}
 		case req := <-cr.reload:
 			// Checkers restart on the new configuration from each real
 			// server's state (their retry counters start again); the
@@ -398,18 +399,50 @@ func (cr *checkerRole) Reload(ctx context.Context, c *config.Config) error {
 
 // Table is the dataplane's table as ipvsadm -Ln --stats renders it.
 func (cr *checkerRole) Table(ctx context.Context) string {
-	answer := make(chan string, 1)
+	t, _ := cr.Dataplane(ctx)
+	return t
+}
+
+// dpSnapshot is the dataplane's table, rendered and as counters.
+type dpSnapshot struct {
+	table string
+	stats []control.LVSService
+}
+
+// Dataplane reads the dataplane: its table as ipvsadm -Ln --stats
+// renders it, and its services with their counters.
+func (cr *checkerRole) Dataplane(ctx context.Context) (string, []control.LVSService) {
+	answer := make(chan dpSnapshot, 1)
 	select {
 	case cr.table <- answer:
 	case <-ctx.Done():
-		return ""
+		return "", nil
 	}
 	select {
 	case s := <-answer:
-		return s
+		return s.table, s.stats
 	case <-ctx.Done():
-		return ""
+		return "", nil
 	}
+}
+
+// lvsStats turns the dataplane's state into the control socket's form.
+func lvsStats(st []lvs.ServiceState) []control.LVSService {
+	counters := func(s lvs.Stats) control.Counters {
+		return control.Counters{Conns: s.Conns, InPkts: s.InPkts, OutPkts: s.OutPkts, InBytes: s.InBytes, OutBytes: s.OutBytes}
+	}
+	out := []control.LVSService{}
+	for _, svc := range st {
+		k := svc.Key
+		s := control.LVSService{Protocol: strings.ToLower(k.Protocol.String()), Addr: k.Addr, Port: k.Port, FWMark: k.FWMark,
+			Counters: counters(svc.Stats), Dests: []control.LVSDest{}}
+		for _, d := range svc.Dests {
+			s.Dests = append(s.Dests, control.LVSDest{Addr: d.Key.Addr, Port: d.Key.Port, Weight: d.Weight,
+				ActiveConns: d.ActiveConns, InactiveConns: d.InactiveConns, Counters: counters(d.Stats)})
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // Status renders the model for the control socket.

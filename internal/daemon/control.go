@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/keepalived-go/keepalived/internal/config"
 	"github.com/keepalived-go/keepalived/internal/control"
 	"github.com/keepalived-go/keepalived/internal/sys/proc"
@@ -29,6 +31,16 @@ type controller struct {
 	// reloadReq asks the main loop to reload; the answer comes back on
 	// the channel it carries.
 	reloadReq chan chan error
+	// reg is this process's metrics (for the parent's /metrics too).
+	reg *prometheus.Registry
+}
+
+// Metrics renders this process's metrics for the parent.
+func (c *controller) Metrics(context.Context) ([]byte, error) {
+	if c.reg == nil {
+		return nil, errors.New("metrics are not ready")
+	}
+	return control.EncodeText(c.reg)
 }
 
 func (c *controller) Status(ctx context.Context) control.Status {
@@ -52,7 +64,7 @@ func (c *controller) Status(ctx context.Context) control.Status {
 	if c.checker != nil {
 		st.VirtualServers, st.Dataplane = c.checker.Status(ctx)
 		tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		st.LVSTable = c.checker.Table(tctx)
+		st.LVSTable, st.LVSStats = c.checker.Dataplane(tctx)
 		cancel()
 	}
 	return st
@@ -63,6 +75,14 @@ func instanceDTO(in vrrp.InstanceStatus) control.Instance {
 		Name: in.Name, VRID: in.VRID, Interface: in.Interface, State: in.State,
 		Priority: in.Priority, BasePriority: in.BasePriority, Source: in.Source, Master: in.Master,
 		VIPs: in.VIPs, Since: in.Since, RxAdverts: in.RxAdverts, TxAdverts: in.TxAdverts, Drops: in.Drops,
+		Transitions: in.Transitions, Stats: &control.VRRPStats{
+			AdvertRcvd: in.Stats.AdvertRcvd, AdvertSent: in.Stats.AdvertSent,
+			BecomeMaster: in.Stats.BecomeMaster, ReleaseMaster: in.Stats.ReleaseMaster,
+			PacketLenErr: in.Stats.PacketLenErr, AdvertIntervalErr: in.Stats.AdvertIntervalErr,
+			IPTTLErr: in.Stats.IPTTLErr, InvalidTypeRcvd: in.Stats.InvalidTypeRcvd, AddrListErr: in.Stats.AddrListErr,
+			InvalidAuthType: in.Stats.InvalidAuthType, AuthTypeMismatch: in.Stats.AuthTypeMismatch,
+			AuthFailure: in.Stats.AuthFailure, PriZeroRcvd: in.Stats.PriZeroRcvd, PriZeroSent: in.Stats.PriZeroSent,
+		},
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/keepalived-go/keepalived/internal/config"
 	"github.com/keepalived-go/keepalived/internal/control"
 	"github.com/keepalived-go/keepalived/internal/notify"
@@ -187,7 +189,8 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 			log.Error(err.Error())
 		}
 	}()
-	serveMetrics(ctx, o, c, ctl.Status)
+	ctl.reg = control.NewRegistry(ctl.Status, o.roleName(), !o.Child)
+	serveMetrics(ctx, o, c, ctl.reg)
 	log.Info("Startup complete")
 	if !o.Child {
 		proc.SdNotify("READY=1")
@@ -259,7 +262,7 @@ func reload(ctx context.Context, log *slog.Logger, o Options, roles []role, ctl 
 
 // serveMetrics starts the Prometheus endpoint when asked for: global_defs
 // metrics_listen (ours), or KEEPALIVED_GO_METRICS_LISTEN, which wins.
-func serveMetrics(ctx context.Context, o Options, c *config.Config, status func(context.Context) control.Status) {
+func serveMetrics(ctx context.Context, o Options, c *config.Config, g prometheus.Gatherer) {
 	if o.MetricsListen == "" && c.Global.MetricsListen.IsValid() {
 		o.MetricsListen = c.Global.MetricsListen.String()
 	}
@@ -267,7 +270,7 @@ func serveMetrics(ctx context.Context, o Options, c *config.Config, status func(
 		return
 	}
 	go func() {
-		if err := control.ServeMetrics(ctx, o.MetricsListen, status); err != nil {
+		if err := control.ServeMetrics(ctx, o.MetricsListen, g); err != nil {
 			o.Log.Error(err.Error())
 		}
 	}()

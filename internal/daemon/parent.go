@@ -114,7 +114,19 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 			log.Error(err.Error())
 		}
 	}()
-	serveMetrics(cctx, o, c, pc.Status)
+	serveMetrics(cctx, o, c, control.WithChildren(
+		control.NewRegistry(pc.ownStatus, "parent", true),
+		func() []string {
+			pc.mu.Lock()
+			defer pc.mu.Unlock()
+			var paths []string
+			for _, ch := range pc.children {
+				if ch.current() != nil {
+					paths = append(paths, control.SocketPath(ch.pid))
+				}
+			}
+			return paths
+		}))
 	log.Info("Startup complete")
 	proc.SdNotify("READY=1")
 loop:
@@ -281,9 +293,16 @@ func (pc *parentControl) Status(ctx context.Context) control.Status {
 			st.Dataplane = cs.Dataplane
 		}
 		st.LVSTable += cs.LVSTable
+		st.LVSStats = append(st.LVSStats, cs.LVSStats...)
 		st.Processes = append(st.Processes, cs.Processes...)
 	}
 	return st
+}
+
+// ownStatus is the parent's own part of the status (its process): the
+// children's metrics come from the children.
+func (pc *parentControl) ownStatus(context.Context) control.Status {
+	return control.Status{Processes: []control.Process{{Role: "parent", PID: os.Getpid(), Goroutines: runtime.NumGoroutine()}}}
 }
 
 // Reload asks the main loop to reload and waits for the verdict.

@@ -90,6 +90,7 @@ func TestReloadSoak(t *testing.T) {
 	l := newLab(t)
 	a := l.node("a", "192.0.2.1", "")
 	a.parentMode = true
+	a.env = []string{"KEEPALIVED_GO_METRICS_LISTEN=127.0.0.1:9650"}
 	echoServer(t, a.ns, "192.0.2.1:7", "rs")
 	conf := fmt.Sprintf(confV2PASS, "a", "MASTER", 150) + `
 vrrp_instance VI_2 {
@@ -195,8 +196,64 @@ virtual_server 192.0.2.100 7 {
 			}
 		}
 	}
+	scrapeParentMetrics(t, a)
 	check(start, at100, 32<<10)
 	if total > 100 {
 		check(at100, final, 16<<10)
+	}
+}
+
+// scrapeParentMetrics reads the parent's /metrics with the Prometheus
+// text parser and checks that it has the children's series: the
+// keepalived exporter's VRRP names, the checkers, the dataplane and each
+// process's Go runtime.
+func scrapeParentMetrics(t *testing.T, a *node) {
+	t.Helper()
+	out, err := a.ns.Command("curl", "-sf", "http://127.0.0.1:9650/metrics").Output()
+	if err != nil {
+		t.Fatalf("scraping /metrics: %v", err)
+	}
+	mfs, err := control.ParseText(out)
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v\n%s", err, out)
+	}
+	series := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			v := m.GetGauge().GetValue() + m.GetCounter().GetValue() + m.GetUntyped().GetValue()
+			series[mf.GetName()+"{"+strings.Join(labels, ",")+"}"] = v
+		}
+	}
+	for name, want := range map[string]float64{
+		"keepalived_up{}": 1,
+		"keepalived_vrrp_state{iname=VI_1,intf=eth0,ip_address=192.0.2.100/24,vrid=51}":                                                        2,
+		"keepalived_become_master_total{iname=VI_1,intf=eth0,vrid=51}":                                                                         1,
+		"keepalived_vrrp_transitions_total{instance=VI_1}":                                                                                     2,
+		"keepalived_real_server_up{real_server=[192.0.2.1]:tcp:7,virtual_server=[192.0.2.100]:tcp:7}":                                          1,
+		"keepalived_checker_up{checker=TCP_CHECK,real_server=[192.0.2.1]:tcp:7,target=[192.0.2.1]:tcp:7,virtual_server=[192.0.2.100]:tcp:7}":   1,
+		"keepalived_checker_up{checker=TCP_CHECK,real_server=[192.0.2.60]:tcp:7,target=[192.0.2.60]:tcp:7,virtual_server=[192.0.2.100]:tcp:7}": 0,
+		"keepalived_ipvs_backend_weight{local_address=192.0.2.100,local_mark=,local_port=7,proto=tcp,remote_address=192.0.2.1,remote_port=7}":  1,
+	} {
+		got, ok := series[name]
+		if !ok {
+			t.Errorf("/metrics lacks %s", name)
+		} else if got != want {
+			t.Errorf("/metrics: %s = %v, want %v", name, got, want)
+		}
+	}
+	if _, ok := series["keepalived_advertisements_sent_total{iname=VI_1,intf=eth0,vrid=51}"]; !ok {
+		t.Error("/metrics lacks keepalived_advertisements_sent_total for VI_1")
+	}
+	for _, p := range []string{"parent", "vrrp", "check"} {
+		if series["go_goroutines{process="+p+"}"] == 0 {
+			t.Errorf("/metrics lacks go_goroutines of the %s process", p)
+		}
+	}
+	if t.Failed() {
+		t.Logf("/metrics:\n%s", out)
 	}
 }

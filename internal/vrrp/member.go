@@ -40,6 +40,8 @@ type member struct {
 	drops          map[packet.DropReason]uint64
 	stats          Stats
 	lastTransition time.Time
+	// transitions counts the state changes notified.
+	transitions uint64
 }
 
 // newMember builds the state machine of one configured instance.
@@ -185,6 +187,7 @@ func (r *Router) exec(now time.Time, m *member, acts []Action) {
 			r.startGratuitous(now, m, a.LowerPrio)
 		case Notify:
 			m.lastTransition = now
+			m.transitions++
 			if a.State != StateMaster {
 				m.garp = garpSchedule{}
 			}
