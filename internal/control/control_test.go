@@ -89,7 +89,7 @@ func metricsSample() Status {
 	s.VirtualServers[0].RealServers[1].Checkers = []Checker{{Type: "HTTP_GET", Target: "[198.51.100.12]:tcp:8080"}}
 	s.LVSStats = []LVSService{{Protocol: "tcp", Addr: netip.MustParseAddr("192.0.2.100"), Port: 80,
 		Counters: Counters{Conns: 7, InPkts: 70, OutPkts: 60, InBytes: 7000, OutBytes: 6000},
-		Dests: []LVSDest{{Addr: netip.MustParseAddr("198.51.100.11"), Port: 80, Weight: 3, ActiveConns: 2, InactiveConns: 1, Counters: Counters{Conns: 7}}}}}
+		Dests:    []LVSDest{{Addr: netip.MustParseAddr("198.51.100.11"), Port: 80, Weight: 3, ActiveConns: 2, InactiveConns: 1, Counters: Counters{Conns: 7}}}}}
 	return s
 }
 
