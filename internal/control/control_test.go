@@ -84,6 +84,7 @@ func TestSocketRoundTrip(t *testing.T) {
 func metricsSample() Status {
 	s := sample()
 	s.Instances[0].Transitions = 2
+	s.Scripts = []Script{{Name: "chk_ok", Status: "GOOD"}, {Name: "chk_bad", Status: "BAD"}, {Name: "chk_new", Status: "INIT"}}
 	s.Instances[0].Stats = &VRRPStats{AdvertRcvd: 3, AdvertSent: 10, BecomeMaster: 1, AuthFailure: 2, PriZeroSent: 1}
 	s.VirtualServers[0].RealServers[0].Checkers = []Checker{{Type: "TCP_CHECK", Target: "[198.51.100.11]:tcp:80", Up: true}}
 	s.VirtualServers[0].RealServers[1].Checkers = []Checker{{Type: "HTTP_GET", Target: "[198.51.100.12]:tcp:8080"}}
@@ -121,6 +122,10 @@ keepalived_vrrp_adverts_dropped_total{instance="VI_1",reason="invalid password"}
 # TYPE keepalived_real_server_up gauge
 keepalived_real_server_up{real_server="[198.51.100.11]:tcp:80",virtual_server="[192.0.2.100]:tcp:80"} 1
 keepalived_real_server_up{real_server="[198.51.100.12]:tcp:80",virtual_server="[192.0.2.100]:tcp:80"} 0
+# HELP keepalived_script_status vrrp_script status: 1 GOOD, 0 BAD (the keepalived exporter's series).
+# TYPE keepalived_script_status gauge
+keepalived_script_status{name="chk_bad"} 0
+keepalived_script_status{name="chk_ok"} 1
 # HELP keepalived_checker_up 1 when the health checker passes.
 # TYPE keepalived_checker_up gauge
 keepalived_checker_up{checker="HTTP_GET",real_server="[198.51.100.12]:tcp:80",target="[198.51.100.12]:tcp:8080",virtual_server="[192.0.2.100]:tcp:80"} 0
@@ -134,7 +139,7 @@ keepalived_ipvs_backend_connections_active{local_address="192.0.2.100",local_mar
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "keepalived_up", "keepalived_vrrp_state", "keepalived_become_master_total",
 		"keepalived_authentication_failure_total", "keepalived_priority_zero_sent_total", "keepalived_vrrp_transitions_total",
-		"keepalived_vrrp_adverts_dropped_total", "keepalived_real_server_up", "keepalived_checker_up",
+		"keepalived_vrrp_adverts_dropped_total", "keepalived_real_server_up", "keepalived_checker_up", "keepalived_script_status",
 		"keepalived_ipvs_incoming_bytes_total", "keepalived_ipvs_backend_connections_active"); err != nil {
 		t.Fatal(err)
 	}

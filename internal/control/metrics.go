@@ -68,6 +68,7 @@ var (
 	descRSUp         = newDesc("keepalived_real_server_up", "1 when the real server passes its checks.", "virtual_server", "real_server")
 	descRSWeight     = newDesc("keepalived_real_server_weight", "Real server weight in the dataplane.", "virtual_server", "real_server")
 	descQuorum       = newDesc("keepalived_virtual_server_quorum_up", "1 when the virtual server has quorum.", "virtual_server")
+	descScript       = newDesc("keepalived_script_status", "vrrp_script status: 1 GOOD, 0 BAD (the keepalived exporter's series).", "name")
 	descCheckerUp    = newDesc("keepalived_checker_up", "1 when the health checker passes.", "virtual_server", "real_server", "checker", "target")
 
 	// The dataplane, with node_exporter's ipvs names and labels under
@@ -123,6 +124,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		if !in.Since.IsZero() {
 			ch <- prometheus.MustNewConstMetric(descSince, prometheus.GaugeValue, float64(in.Since.UnixNano())/1e9, in.Name)
+		}
+	}
+	for _, sc := range s.Scripts {
+		if v, ok := map[string]float64{"GOOD": 1, "BAD": 0}[sc.Status]; ok {
+			ch <- prometheus.MustNewConstMetric(descScript, prometheus.GaugeValue, v, sc.Name)
 		}
 	}
 	for _, vs := range s.VirtualServers {

@@ -31,6 +31,8 @@ type Status struct {
 	// LVSStats are the dataplane's services with their counters.
 	LVSStats  []LVSService `json:"lvs_stats,omitempty"`
 	Dataplane string       `json:"dataplane,omitempty"`
+	// Scripts are the vrrp_scripts with their states.
+	Scripts []Script `json:"vrrp_scripts,omitempty"`
 	// Processes are the daemon's processes: the parent and its
 	// children, or the one process of -P/-C.
 	Processes []Process `json:"processes,omitempty"`
@@ -164,4 +166,11 @@ type Counters struct {
 	OutPkts  uint64 `json:"out_packets"`
 	InBytes  uint64 `json:"in_bytes"`
 	OutBytes uint64 `json:"out_bytes"`
+}
+
+// Script is one vrrp_script.
+type Script struct {
+	Name string `json:"name"`
+	// Status is keepalived's: GOOD, BAD, or INIT before the first result.
+	Status string `json:"status"`
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/keepalived-go/keepalived/internal/config"
 	"github.com/keepalived-go/keepalived/internal/control"
 	"github.com/keepalived-go/keepalived/internal/sys/proc"
+	"github.com/keepalived-go/keepalived/internal/track"
 	"github.com/keepalived-go/keepalived/internal/vrrp"
 )
 
@@ -59,6 +62,11 @@ func (c *controller) Status(ctx context.Context) control.Status {
 	if c.vrrp != nil {
 		for _, in := range c.vrrp.Status(ctx) {
 			st.Instances = append(st.Instances, instanceDTO(in))
+		}
+		scripts := c.vrrp.Scripts()
+		for _, name := range slices.Sorted(maps.Keys(scripts)) {
+			status := map[track.ScriptState]string{track.ScriptInit: "INIT", track.ScriptOK: "GOOD", track.ScriptFail: "BAD"}[scripts[name]]
+			st.Scripts = append(st.Scripts, control.Script{Name: name, Status: status})
 		}
 	}
 	if c.checker != nil {

@@ -295,6 +295,7 @@ func (pc *parentControl) Status(ctx context.Context) control.Status {
 		st.LVSTable += cs.LVSTable
 		st.LVSStats = append(st.LVSStats, cs.LVSStats...)
 		st.Processes = append(st.Processes, cs.Processes...)
+		st.Scripts = append(st.Scripts, cs.Scripts...)
 	}
 	return st
 }

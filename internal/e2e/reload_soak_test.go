@@ -93,6 +93,11 @@ func TestReloadSoak(t *testing.T) {
 	a.env = []string{"KEEPALIVED_GO_METRICS_LISTEN=127.0.0.1:9650"}
 	echoServer(t, a.ns, "192.0.2.1:7", "rs")
 	conf := fmt.Sprintf(confV2PASS, "a", "MASTER", 150) + `
+vrrp_script chk {
+    script /bin/true
+    interval 1
+    weight 10
+}
 vrrp_instance VI_2 {
     state BACKUP
     interface eth0
@@ -101,6 +106,9 @@ vrrp_instance VI_2 {
     advert_int 1
     virtual_ipaddress {
         192.0.2.102/24
+    }
+    track_script {
+        chk
     }
 }
 global_defs {
@@ -137,9 +145,25 @@ virtual_server 192.0.2.100 7 {
 	waitFor(t, 10*time.Second, "VI_2 MASTER", func() bool { return strings.Count(a.out.String(), "Entering MASTER") == 2 })
 	time.Sleep(2 * time.Second)
 
+	// The reloads alternate between conf and a variant with VI_2's
+	// priority and a real server's weight changed, so that each one
+	// applies a difference (in place) and restarts the checkers and
+	// trackers.
+	variant := strings.Replace(strings.Replace(conf, "priority 100", "priority 101", 1),
+		"real_server 192.0.2.60 7 {", "real_server 192.0.2.60 7 {\n        weight 2", 1)
+	file := filepath.Join(a.dir, "keepalived.conf")
+	reloaded := 0
 	reloads := func(n int) {
 		t.Helper()
 		for i := range n {
+			reloaded++
+			next := conf
+			if reloaded%2 == 1 {
+				next = variant
+			}
+			if err := os.WriteFile(file, []byte(next), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			err := cl.Reload(ctx)
 			cancel()
@@ -168,6 +192,10 @@ virtual_server 192.0.2.100 7 {
 	}
 	if n := strings.Count(a.out.String(), "Entering"); n != entries {
 		t.Errorf("the reloads made %d transitions", n-entries)
+	}
+	// Every other reload changed VI_2's priority in place.
+	if n := strings.Count(a.out.String(), "(VI_2) priority changed from 100 to 101 by reload"); n != total/2 {
+		t.Errorf("VI_2's priority changed %d times, want %d", n, total/2)
 	}
 	// Each reload ran in the parent and in both children.
 	if n := strings.Count(a.out.String(), "Reload complete"); n != 3*total {
@@ -229,7 +257,8 @@ func scrapeParentMetrics(t *testing.T, a *node) {
 		}
 	}
 	for name, want := range map[string]float64{
-		"keepalived_up{}": 1,
+		"keepalived_up{}":                    1,
+		"keepalived_script_status{name=chk}": 1,
 		"keepalived_vrrp_state{iname=VI_1,intf=eth0,ip_address=192.0.2.100/24,vrid=51}":                                                        2,
 		"keepalived_become_master_total{iname=VI_1,intf=eth0,vrid=51}":                                                                         1,
 		"keepalived_vrrp_transitions_total{instance=VI_1}":                                                                                     2,
