@@ -66,6 +66,9 @@ virtual_server 192.0.2.100 80 {
 		})
 	}
 	parent := pidFrom(t, files["keepalived"])
+	if !a.out.contains("Changing syslog ident to Keepalived_" + name) {
+		t.Errorf("no keepalived line for the syslog ident of instance %s", name)
+	}
 	if parent != a.cmd.Process.Pid {
 		t.Fatalf("%s holds %d, want the parent %d", files["keepalived"], parent, a.cmd.Process.Pid)
 	}
