@@ -196,6 +196,7 @@ func supervise(ctx context.Context, log *slog.Logger, ch *child, wait time.Durat
 					log.Error(fmt.Sprintf("%s process failed to die - forcing termination", childIdent[ch.role]))
 					p.Kill()
 					<-p.Done()
+					proc.RemovePIDFileOf(ch.pid, p.Pid())
 				}
 				return false
 			case <-p.Done():

@@ -117,7 +117,7 @@ virtual_server 192.0.2.100 80 {
 	if !a.out.contains("Keepalived_healthcheckers process failed to die - forcing termination") {
 		t.Errorf("no keepalived line for the killed checker child")
 	}
-	for _, f := range []string{"keepalived", "vrrp"} { // the killed checker child leaves its own
+	for _, f := range []string{"keepalived", "vrrp", "checkers"} { // the parent removes the killed child's
 		if path := files[f]; fileExists(path) {
 			t.Errorf("the %s pid file %s is left after stop", f, path)
 		}
