@@ -20,6 +20,7 @@ type checker struct {
 	cur     int64  // MISC_CHECK: what misc_dynamic adds to the weight
 	lastRC  int    // MISC_CHECK: last exit status acted on
 	reason  string // the last failure
+	hist    history
 }
 
 // outcome is what judging a result produced: log lines in order, events

@@ -52,6 +52,10 @@ type Options struct {
 	// a new server): its checkers start from it instead of from alpha, so
 	// a reload neither re-adds a failed server nor drops a healthy one.
 	Previous func(Key) (up, ok bool)
+	// PreviousCheckers gives the checkers' status before a reload: a
+	// checker of the same kind and target in the same state keeps its
+	// since and last result.
+	PreviousCheckers map[Key][]CheckerStatus
 }
 
 // Manager runs the checkers of every real server of a configuration.
@@ -136,6 +140,7 @@ func (m *Manager) build(cfg *config.Config, vs *config.VirtualServer, rs *config
 			}
 		}
 	}
+	carryHistory(s, m.opts.PreviousCheckers[s.key], time.Now())
 	return s
 }
 
@@ -251,7 +256,9 @@ func (m *Manager) probeOnce(ctx context.Context, c *checker) Result {
 func (m *Manager) judge(c *checker, res Result) time.Duration {
 	c.rs.mu.Lock()
 	defer c.rs.mu.Unlock()
+	wasUp := c.m.up
 	out := c.judge(res)
+	c.record(time.Now(), wasUp, res)
 	for _, l := range out.lines {
 		m.log.Info(l, "checker", c.kind, "server", c.name, "vs", c.rs.vsName)
 	}

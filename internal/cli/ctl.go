@@ -41,6 +41,7 @@ var ctlNouns = []ctlNoun{
 	{name: "status", verbs: []ctlVerb{statusVerb}},
 	{name: "vrrp", verbs: []ctlVerb{vrrpShowVerb}},
 	{name: "lvs", verbs: []ctlVerb{lvsListVerb}},
+	{name: "check", verbs: []ctlVerb{checkShowVerb}},
 	{name: "reload", verbs: []ctlVerb{reloadVerb}},
 	{name: "config", verbs: []ctlVerb{configCheckVerb, configDumpVerb}},
 	{name: "demo", verbs: []ctlVerb{demoVerb}},

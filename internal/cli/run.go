@@ -41,10 +41,13 @@ func (r *kaRun) daemon() int {
 	case "check":
 		r.flags.vrrpOnly, r.flags.checkOnly, child = false, true, true
 	}
-	log, err := r.logger(child)
+	log, ident, err := r.logger(child, cfg)
 	if err != nil {
 		fmt.Fprintf(r.stderr, "keepalived: %v\n", err)
 		return exitFatal
+	}
+	if !child && (cfg.Instance != "" || cfg.NetNamespace != "") {
+		log.Info("Changing syslog ident to " + ident)
 	}
 	opts := daemon.Options{
 		Reload:          func() (*config.Config, bool) { return r.reload(log) },
@@ -76,7 +79,9 @@ func (r *kaRun) reload(log *slog.Logger) (*config.Config, bool) {
 	cfg, diags, ok := loadConf(r.flags.confFile, opts, r.flags.allConfig)
 	bad := !ok
 	for _, d := range diags {
-		if d.Severity >= config.Error {
+		// The script-security warning does not stop a start, so it
+		// does not refuse a reload either.
+		if d.Severity >= config.Error && d.Severity != config.Security {
 			bad = true
 			log.Error(d.String())
 		} else {
@@ -88,7 +93,7 @@ func (r *kaRun) reload(log *slog.Logger) (*config.Config, bool) {
 
 // logger builds the logger the options ask for: the console with -l,
 // syslog unless -G, with -S's facility.
-func (r *kaRun) logger(child bool) (*slog.Logger, error) {
+func (r *kaRun) logger(child bool, cfg *config.Config) (*slog.Logger, string, error) {
 	o := daemon.LogOptions{
 		Syslog:   !r.flags.noSyslog,
 		Facility: syslogFacility(r.flags.logFacility),
@@ -100,6 +105,7 @@ func (r *kaRun) logger(child bool) (*slog.Logger, error) {
 	} else if r.flags.checkOnly && !r.flags.vrrpOnly {
 		o.Ident = "Keepalived_healthcheckers"
 	}
+	o.Ident = syslogIdent(o.Ident, cfg)
 	if r.flags.logConsole {
 		o.Console = r.stderr
 	}
@@ -113,11 +119,27 @@ func (r *kaRun) logger(child bool) (*slog.Logger, error) {
 		path := daemon.LogFileName(r.flags.logFile, prog)
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
-			return nil, fmt.Errorf("cannot open log file %s: %w", path, err)
+			return nil, "", fmt.Errorf("cannot open log file %s: %w", path, err)
 		}
 		o.File = f
 	}
-	return daemon.NewLogger(o)
+	log, err := daemon.NewLogger(o)
+	return log, o.Ident, err
+}
+
+// syslogIdent is keepalived's make_syslog_ident: the program's ident,
+// then _NETNS with net_namespace and _NAME with instance.
+func syslogIdent(base string, cfg *config.Config) string {
+	if cfg == nil {
+		return base
+	}
+	if cfg.NetNamespace != "" {
+		base += "_" + cfg.NetNamespace
+	}
+	if cfg.Instance != "" {
+		base += "_" + cfg.Instance
+	}
+	return base
 }
 
 // syslogFacility maps -S (0-7, local0-7, user, daemon) to a facility;

@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
 )
 
 // Handler is what the daemon offers through the socket.
@@ -19,6 +21,12 @@ type Handler interface {
 	// Reload re-reads the configuration (as SIGHUP does); an error says
 	// why the new configuration was refused.
 	Reload(ctx context.Context) error
+}
+
+// MetricsSource is a Handler that also gives its process's metrics (in
+// the Prometheus text format) for the parent's /metrics.
+type MetricsSource interface {
+	Metrics(ctx context.Context) ([]byte, error)
 }
 
 // request is one command on the socket: a JSON object on one line.
@@ -31,6 +39,8 @@ type response struct {
 	OK     bool    `json:"ok"`
 	Error  string  `json:"error,omitempty"`
 	Status *Status `json:"status,omitempty"`
+	// Metrics is the text format of the process's metrics.
+	Metrics string `json:"metrics,omitempty"`
 }
 
 // SocketPath is the control socket beside a pid file:
@@ -90,6 +100,17 @@ func serveConn(ctx context.Context, c net.Conn, h Handler) {
 			} else {
 				resp.OK = true
 			}
+		case "metrics":
+			ms, ok := h.(MetricsSource)
+			if !ok {
+				resp.Error = "this process has no metrics"
+				break
+			}
+			if b, err := ms.Metrics(ctx); err != nil {
+				resp.Error = err.Error()
+			} else {
+				resp.OK, resp.Metrics = true, string(b)
+			}
 		default:
 			resp.Error = fmt.Sprintf("unknown command %q", req.Command)
 		}
@@ -98,6 +119,21 @@ func serveConn(ctx context.Context, c net.Conn, h Handler) {
 	_, _ = c.Write(append(b, '\n'))
 }
 
+// UnreachableError is a control socket nobody answers on.
+type UnreachableError struct {
+	Path string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	if errors.Is(e.Err, os.ErrNotExist) {
+		return fmt.Sprintf("no keepalived-go daemon listens on %s (is it running? see --socket)", e.Path)
+	}
+	return fmt.Sprintf("cannot reach the daemon on %s: %v", e.Path, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
 // Client talks to a daemon's control socket.
 type Client struct{ Path string }
 
@@ -105,10 +141,7 @@ func (cl Client) call(ctx context.Context, cmd string) (*response, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", cl.Path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("no keepalived-go daemon listens on %s (is it running? see --socket)", cl.Path)
-		}
-		return nil, fmt.Errorf("cannot reach the daemon on %s: %w", cl.Path, err)
+		return nil, &UnreachableError{Path: cl.Path, Err: err}
 	}
 	defer c.Close()
 	if dl, ok := ctx.Deadline(); ok {
@@ -148,4 +181,13 @@ func (cl Client) Status(ctx context.Context) (Status, error) {
 func (cl Client) Reload(ctx context.Context) error {
 	_, err := cl.call(ctx, "reload")
 	return err
+}
+
+// Metrics asks a daemon's process for its metrics.
+func (cl Client) Metrics(ctx context.Context) ([]*dto.MetricFamily, error) {
+	r, err := cl.call(ctx, "metrics")
+	if err != nil {
+		return nil, err
+	}
+	return ParseText([]byte(r.Metrics))
 }

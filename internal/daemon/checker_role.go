@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,9 +39,11 @@ type checkerRole struct {
 	reload chan reloadReq
 	// table asks Run for the dataplane's table (the dataplane is only
 	// used from Run's goroutine).
-	table chan chan string
+	table chan chan dpSnapshot
 
 	queue eventQueue
+	// mgr runs the current configuration's checkers (under mu).
+	mgr *check.Manager
 }
 
 type rsRef struct {
@@ -90,7 +93,7 @@ func newCheckerRole(c *config.Config, o Options) (*checkerRole, error) {
 	if len(c.VirtualServers) == 0 {
 		return nil, nil
 	}
-	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq), table: make(chan chan string),
+	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq), table: make(chan chan dpSnapshot),
 		queue: eventQueue{wake: make(chan struct{}, 1)}}, nil
 }
 
@@ -169,7 +172,7 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 	}
 	keys := keyMap(c)
 	mctx, stopChecks := context.WithCancel(ctx)
-	checksDone := cr.startChecks(mctx, c, nil)
+	checksDone := cr.startChecks(mctx, c, nil, nil)
 	for {
 		select {
 		case <-ctx.Done():
@@ -187,15 +190,18 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 		case answer := <-cr.table:
 			st, err := dp.State()
 			if err != nil {
-				answer <- fmt.Sprintf("cannot read the %s dataplane: %v\n", dp.Name(), err)
+				answer <- dpSnapshot{table: fmt.Sprintf("cannot read the %s dataplane: %v\n", dp.Name(), err)}
 				continue
 			}
-			answer <- lvs.RenderString(st, lvs.WithStats)
+			answer <- dpSnapshot{table: lvs.RenderString(st, lvs.WithStats), stats: lvsStats(st)}
 		case req := <-cr.reload:
 			// Checkers restart on the new configuration from each real
 			// server's state (their retry counters start again); the
 			// model keeps the servers' state too.
 			prev := previousStates(model, keys)
+			cr.mu.Lock()
+			prevChecks := cr.mgr.Checkers()
+			cr.mu.Unlock()
 			stopChecks()
 			<-checksDone
 			cr.queue.take()
@@ -209,7 +215,7 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 				log.Error(fmt.Sprintf("Cannot update the virtual servers: %v", err))
 			}
 			mctx, stopChecks = context.WithCancel(ctx)
-			checksDone = cr.startChecks(mctx, c, prev)
+			checksDone = cr.startChecks(mctx, c, prev, prevChecks)
 			req.done <- err
 		}
 	}
@@ -241,12 +247,16 @@ func previousStates(model *lvs.Model, keys map[check.Key][]rsRef) map[check.Key]
 
 // startChecks runs every checker of c, starting from prev's states (after
 // a reload); the channel closes when they stop.
-func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config, prev map[check.Key]bool) <-chan struct{} {
+func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config, prev map[check.Key]bool, prevChecks map[check.Key][]check.CheckerStatus) <-chan struct{} {
 	mgr := check.New(c, check.Options{
 		Dialer: netdial.Dialer{}, Pinger: ping.Pinger{}, Run: miscRunner,
 		OnEvent: cr.queue.push, Logger: cr.o.Log,
-		Previous: func(k check.Key) (bool, bool) { up, ok := prev[k]; return up, ok },
+		Previous:         func(k check.Key) (bool, bool) { up, ok := prev[k]; return up, ok },
+		PreviousCheckers: prevChecks,
 	})
+	cr.mu.Lock()
+	cr.mgr = mgr
+	cr.mu.Unlock()
 	cr.feedTrackFiles(ctx, c, mgr)
 	done := make(chan struct{})
 	go func() {
@@ -389,18 +399,50 @@ func (cr *checkerRole) Reload(ctx context.Context, c *config.Config) error {
 
 // Table is the dataplane's table as ipvsadm -Ln --stats renders it.
 func (cr *checkerRole) Table(ctx context.Context) string {
-	answer := make(chan string, 1)
+	t, _ := cr.Dataplane(ctx)
+	return t
+}
+
+// dpSnapshot is the dataplane's table, rendered and as counters.
+type dpSnapshot struct {
+	table string
+	stats []control.LVSService
+}
+
+// Dataplane reads the dataplane: its table as ipvsadm -Ln --stats
+// renders it, and its services with their counters.
+func (cr *checkerRole) Dataplane(ctx context.Context) (string, []control.LVSService) {
+	answer := make(chan dpSnapshot, 1)
 	select {
 	case cr.table <- answer:
 	case <-ctx.Done():
-		return ""
+		return "", nil
 	}
 	select {
 	case s := <-answer:
-		return s
+		return s.table, s.stats
 	case <-ctx.Done():
-		return ""
+		return "", nil
 	}
+}
+
+// lvsStats turns the dataplane's state into the control socket's form.
+func lvsStats(st []lvs.ServiceState) []control.LVSService {
+	counters := func(s lvs.Stats) control.Counters {
+		return control.Counters{Conns: s.Conns, InPkts: s.InPkts, OutPkts: s.OutPkts, InBytes: s.InBytes, OutBytes: s.OutBytes}
+	}
+	out := []control.LVSService{}
+	for _, svc := range st {
+		k := svc.Key
+		s := control.LVSService{Protocol: strings.ToLower(k.Protocol.String()), Addr: k.Addr, Port: k.Port, FWMark: k.FWMark,
+			Counters: counters(svc.Stats), Dests: []control.LVSDest{}}
+		for _, d := range svc.Dests {
+			s.Dests = append(s.Dests, control.LVSDest{Addr: d.Key.Addr, Port: d.Key.Port, Weight: d.Weight,
+				ActiveConns: d.ActiveConns, InactiveConns: d.InactiveConns, Counters: counters(d.Stats)})
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // Status renders the model for the control socket.
@@ -415,6 +457,21 @@ func (cr *checkerRole) Status(context.Context) ([]control.VirtualServer, string)
 	for i, vs := range cr.cfg.VirtualServers {
 		scheds[ids[i]] = vs
 	}
+	checkers := map[rsRef][]control.Checker{}
+	if cr.mgr != nil {
+		all := cr.mgr.Checkers()
+		for k, refs := range keyMap(cr.cfg) {
+			for _, ref := range refs {
+				for _, c := range all[k] {
+					checkers[ref] = append(checkers[ref], control.Checker{
+						Type: c.Kind, Target: c.Target, Up: c.Up, Since: c.Since,
+						LastRun: c.LastRun, LastOK: c.LastOK, LastReason: c.LastReason,
+						Retry: c.Retry, RetriesLeft: c.RetriesLeft,
+					})
+				}
+			}
+		}
+	}
 	var out []control.VirtualServer
 	for _, s := range cr.model.Status() {
 		v := control.VirtualServer{Name: s.Name, Quorum: s.QuorumUp, Sorry: s.SorryUp}
@@ -423,7 +480,8 @@ func (cr *checkerRole) Status(context.Context) ([]control.VirtualServer, string)
 		}
 		for _, r := range s.RealServers {
 			h := cr.health[rsRef{id: s.ID, key: r.Key}]
-			v.RealServers = append(v.RealServers, control.RealServer{Name: r.Name, Up: r.Alive, Weight: int(r.Weight), Since: h.since, Reason: h.reason})
+			v.RealServers = append(v.RealServers, control.RealServer{Name: r.Name, Up: r.Alive, Weight: int(r.Weight), Since: h.since, Reason: h.reason,
+				Checkers: checkers[rsRef{id: s.ID, key: r.Key}]})
 		}
 		out = append(out, v)
 	}

@@ -5,13 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"runtime"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/keepalived-go/keepalived/internal/config"
 	"github.com/keepalived-go/keepalived/internal/control"
 	"github.com/keepalived-go/keepalived/internal/sys/proc"
+	"github.com/keepalived-go/keepalived/internal/track"
 	"github.com/keepalived-go/keepalived/internal/vrrp"
 )
 
@@ -28,6 +34,16 @@ type controller struct {
 	// reloadReq asks the main loop to reload; the answer comes back on
 	// the channel it carries.
 	reloadReq chan chan error
+	// reg is this process's metrics (for the parent's /metrics too).
+	reg *prometheus.Registry
+}
+
+// Metrics renders this process's metrics for the parent.
+func (c *controller) Metrics(context.Context) ([]byte, error) {
+	if c.reg == nil {
+		return nil, errors.New("metrics are not ready")
+	}
+	return control.EncodeText(c.reg)
 }
 
 func (c *controller) Status(ctx context.Context) control.Status {
@@ -41,16 +57,22 @@ func (c *controller) Status(ctx context.Context) control.Status {
 		Started:    c.started,
 		ConfigFile: c.o.ConfigFile,
 		Reloaded:   reloaded,
+		Processes:  []control.Process{{Role: c.o.roleName(), PID: os.Getpid(), Goroutines: runtime.NumGoroutine()}},
 	}
 	if c.vrrp != nil {
 		for _, in := range c.vrrp.Status(ctx) {
 			st.Instances = append(st.Instances, instanceDTO(in))
 		}
+		scripts := c.vrrp.Scripts()
+		for _, name := range slices.Sorted(maps.Keys(scripts)) {
+			status := map[track.ScriptState]string{track.ScriptInit: "INIT", track.ScriptOK: "GOOD", track.ScriptFail: "BAD"}[scripts[name]]
+			st.Scripts = append(st.Scripts, control.Script{Name: name, Status: status})
+		}
 	}
 	if c.checker != nil {
 		st.VirtualServers, st.Dataplane = c.checker.Status(ctx)
 		tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		st.LVSTable = c.checker.Table(tctx)
+		st.LVSTable, st.LVSStats = c.checker.Dataplane(tctx)
 		cancel()
 	}
 	return st
@@ -61,6 +83,14 @@ func instanceDTO(in vrrp.InstanceStatus) control.Instance {
 		Name: in.Name, VRID: in.VRID, Interface: in.Interface, State: in.State,
 		Priority: in.Priority, BasePriority: in.BasePriority, Source: in.Source, Master: in.Master,
 		VIPs: in.VIPs, Since: in.Since, RxAdverts: in.RxAdverts, TxAdverts: in.TxAdverts, Drops: in.Drops,
+		Transitions: in.Transitions, Stats: &control.VRRPStats{
+			AdvertRcvd: in.Stats.AdvertRcvd, AdvertSent: in.Stats.AdvertSent,
+			BecomeMaster: in.Stats.BecomeMaster, ReleaseMaster: in.Stats.ReleaseMaster,
+			PacketLenErr: in.Stats.PacketLenErr, AdvertIntervalErr: in.Stats.AdvertIntervalErr,
+			IPTTLErr: in.Stats.IPTTLErr, InvalidTypeRcvd: in.Stats.InvalidTypeRcvd, AddrListErr: in.Stats.AddrListErr,
+			InvalidAuthType: in.Stats.InvalidAuthType, AuthTypeMismatch: in.Stats.AuthTypeMismatch,
+			AuthFailure: in.Stats.AuthFailure, PriZeroRcvd: in.Stats.PriZeroRcvd, PriZeroSent: in.Stats.PriZeroSent,
+		},
 	}
 }
 
@@ -112,4 +142,17 @@ func (c *controller) Reload(ctx context.Context) error {
 	case <-ctx.Done():
 		return errors.New("reload still running")
 	}
+}
+
+// roleName names this process's role in status and metrics.
+func (o Options) roleName() string {
+	switch {
+	case o.VRRP && o.Check:
+		return "vrrp+check"
+	case o.VRRP:
+		return "vrrp"
+	case o.Check:
+		return "check"
+	}
+	return "parent"
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/keepalived-go/keepalived/internal/config"
 	"github.com/keepalived-go/keepalived/internal/control"
 	"github.com/keepalived-go/keepalived/internal/notify"
@@ -56,6 +58,23 @@ const (
 	DefaultCheckersPIDFile = "/run/checkers.pid"
 )
 
+// resolvePIDFiles fills in the pid files the command line left unset as
+// keepalived does: /run/NAME.pid, under /run/keepalived/ with
+// use_pid_dir (or net_namespace), and NAME_INSTANCE.pid with instance.
+func resolvePIDFiles(o *Options, c *config.Config) {
+	dir := "/run/"
+	if c.UsePidDir || c.Instance != "" || c.NetNamespace != "" {
+		dir = "/run/keepalived/"
+	}
+	suffix := ""
+	if c.Instance != "" {
+		suffix = "_" + c.Instance
+	}
+	o.PIDFile = orDefault(o.PIDFile, dir+"keepalived"+suffix+".pid")
+	o.VRRPPIDFile = orDefault(o.VRRPPIDFile, dir+"vrrp"+suffix+".pid")
+	o.CheckersPIDFile = orDefault(o.CheckersPIDFile, dir+"checkers"+suffix+".pid")
+}
+
 // role is one part of the daemon (VRRP, checkers) run from a
 // configuration until its context ends.
 type role interface {
@@ -74,6 +93,7 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 		log = slog.New(slog.DiscardHandler)
 		o.Log = log
 	}
+	resolvePIDFiles(&o, c)
 	if !o.VRRP && !o.Check {
 		// keepalived's usual layout: a parent supervising a VRRP child
 		// and a checker child.
@@ -169,7 +189,8 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 			log.Error(err.Error())
 		}
 	}()
-	serveMetrics(ctx, o, c, ctl.Status)
+	ctl.reg = control.NewRegistry(ctl.Status, o.roleName(), !o.Child)
+	serveMetrics(ctx, o, c, ctl.reg)
 	log.Info("Startup complete")
 	if !o.Child {
 		proc.SdNotify("READY=1")
@@ -241,7 +262,7 @@ func reload(ctx context.Context, log *slog.Logger, o Options, roles []role, ctl 
 
 // serveMetrics starts the Prometheus endpoint when asked for: global_defs
 // metrics_listen (ours), or KEEPALIVED_GO_METRICS_LISTEN, which wins.
-func serveMetrics(ctx context.Context, o Options, c *config.Config, status func(context.Context) control.Status) {
+func serveMetrics(ctx context.Context, o Options, c *config.Config, g prometheus.Gatherer) {
 	if o.MetricsListen == "" && c.Global.MetricsListen.IsValid() {
 		o.MetricsListen = c.Global.MetricsListen.String()
 	}
@@ -249,7 +270,7 @@ func serveMetrics(ctx context.Context, o Options, c *config.Config, status func(
 		return
 	}
 	go func() {
-		if err := control.ServeMetrics(ctx, o.MetricsListen, status); err != nil {
+		if err := control.ServeMetrics(ctx, o.MetricsListen, g); err != nil {
 			o.Log.Error(err.Error())
 		}
 	}()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -58,7 +59,7 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 	secureScripts(c, log)
 	notify.RunStartup(ctx, &c.Global, scriptRunner(c).Notify, log)
 	defer notify.RunShutdown(context.Background(), &c.Global, scriptRunner(c).Notify, log)
-	mainPID := orDefault(o.PIDFile, DefaultPIDFile)
+	mainPID := o.PIDFile
 	pf, err := proc.WritePIDFile(mainPID)
 	if err != nil {
 		return err
@@ -67,6 +68,9 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 
 	pc := &parentControl{o: o, cfg: c, started: time.Now(), reloadReq: make(chan chan error)}
 	sctx, stopChildren := context.WithCancel(context.Background())
+	// fatal is signalled when a child exits with a permanent error.
+	fatal := make(chan struct{}, 1)
+	var exitErr error
 	var wg sync.WaitGroup
 	// ensure starts the children a configuration needs and that do not
 	// run yet (at start, and when a reload brings the first instance or
@@ -83,10 +87,10 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 			}
 			var ch *child
 			if role == "vrrp" {
-				ch = &child{role: "vrrp", name: "VRRP", pid: orDefault(o.VRRPPIDFile, DefaultVRRPPIDFile),
+				ch = &child{role: "vrrp", name: "VRRP", pid: o.VRRPPIDFile,
 					died: func() { releaseVIPs(log, pc.config()) }}
 			} else {
-				ch = &child{role: "check", name: "Healthcheck", pid: orDefault(o.CheckersPIDFile, DefaultCheckersPIDFile)}
+				ch = &child{role: "check", name: "Healthcheck", pid: o.CheckersPIDFile}
 			}
 			pc.mu.Lock()
 			pc.children = append(pc.children, ch)
@@ -94,7 +98,12 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				supervise(sctx, log, ch)
+				if supervise(sctx, log, ch, c.ChildWaitTime.Std()) {
+					select {
+					case fatal <- struct{}{}:
+					default:
+					}
+				}
 			}()
 		}
 	}
@@ -105,7 +114,19 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 			log.Error(err.Error())
 		}
 	}()
-	serveMetrics(cctx, o, c, pc.Status)
+	serveMetrics(cctx, o, c, control.WithChildren(
+		control.NewRegistry(pc.ownStatus, "parent", true),
+		func() []string {
+			pc.mu.Lock()
+			defer pc.mu.Unlock()
+			var paths []string
+			for _, ch := range pc.children {
+				if ch.current() != nil {
+					paths = append(paths, control.SocketPath(ch.pid))
+				}
+			}
+			return paths
+		}))
 	log.Info("Startup complete")
 	proc.SdNotify("READY=1")
 loop:
@@ -115,6 +136,9 @@ loop:
 			break loop
 		case answer := <-pc.reloadReq:
 			answer <- pc.reload()
+		case <-fatal:
+			exitErr = errors.New("a child process exited with a permanent error")
+			break loop
 		case s := <-sigs:
 			switch s {
 			case proc.Stop:
@@ -132,15 +156,26 @@ loop:
 	stopChildren()
 	wg.Wait()
 	log.Info("Stopped " + Version)
-	return nil
+	return exitErr
 }
 
-// childStopWait is how long a stopping child may take before SIGKILL
-// (keepalived's child_wait_time default).
-const childStopWait = 5 * time.Second
+// Exit statuses of a child that keepalived's parent does not respawn
+// (KEEPALIVED_EXIT_FATAL, _MISSING_PERMISSION, and our
+// EXIT_NOTCONFIGURED for a configuration the child cannot read). 2,
+// keepalived's KEEPALIVED_EXIT_CONFIG, is also the status of a Go panic,
+// so it is respawned like a crash.
+var permanentExit = map[int]string{1: "FATAL", 4: "missing permission", 6: "CONFIG"}
 
-// supervise keeps one role child running until ctx ends.
-func supervise(ctx context.Context, log *slog.Logger, ch *child) {
+// childIdent is keepalived's name of a child in its exit messages.
+var childIdent = map[string]string{"vrrp": "Keepalived_vrrp", "check": "Keepalived_healthcheckers"}
+
+// supervise keeps one role child running until ctx ends; it stops when
+// the child exits with a permanent error and then returns true. At stop
+// a child gets wait (child_wait_time) to exit before SIGKILL.
+func supervise(ctx context.Context, log *slog.Logger, ch *child, wait time.Duration) (fatal bool) {
+	if wait <= 0 {
+		wait = 5 * time.Second
+	}
 	delay := time.Second
 	for {
 		started := time.Now()
@@ -157,13 +192,21 @@ func supervise(ctx context.Context, log *slog.Logger, ch *child) {
 				_ = p.Signal(proc.Stop)
 				select {
 				case <-p.Done():
-				case <-time.After(childStopWait):
-					log.Error(fmt.Sprintf("%s child process(%d) did not stop in %v: killing it", ch.name, p.Pid(), childStopWait))
+				case <-time.After(wait):
+					log.Error(fmt.Sprintf("%s process failed to die - forcing termination", childIdent[ch.role]))
 					p.Kill()
 					<-p.Done()
+					proc.RemovePIDFileOf(ch.pid, p.Pid())
 				}
-				return
+				return false
 			case <-p.Done():
+			}
+			if what, ok := permanentExit[p.ExitCode()]; ok {
+				log.Error(fmt.Sprintf("%s exited with permanent error %s. Terminating", childIdent[ch.role], what))
+				if ch.died != nil {
+					ch.died()
+				}
+				return true
 			}
 			log.Error(fmt.Sprintf("%s child process(%d) died: Respawning", ch.name, p.Pid()))
 			if ch.died != nil {
@@ -178,7 +221,7 @@ func supervise(ctx context.Context, log *slog.Logger, ch *child) {
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, time.Minute)
@@ -236,7 +279,8 @@ func (pc *parentControl) Status(ctx context.Context) control.Status {
 	reloaded := pc.reloaded
 	children := slices.Clone(pc.children)
 	pc.mu.Unlock()
-	st := control.Status{Version: Version, Now: time.Now(), PID: os.Getpid(), Started: pc.started, ConfigFile: pc.o.ConfigFile, Reloaded: reloaded}
+	st := control.Status{Version: Version, Now: time.Now(), PID: os.Getpid(), Started: pc.started, ConfigFile: pc.o.ConfigFile, Reloaded: reloaded,
+		Processes: []control.Process{{Role: "parent", PID: os.Getpid(), Goroutines: runtime.NumGoroutine()}}}
 	for _, ch := range children {
 		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		cs, err := control.Client{Path: control.SocketPath(ch.pid)}.Status(cctx)
@@ -250,8 +294,17 @@ func (pc *parentControl) Status(ctx context.Context) control.Status {
 			st.Dataplane = cs.Dataplane
 		}
 		st.LVSTable += cs.LVSTable
+		st.LVSStats = append(st.LVSStats, cs.LVSStats...)
+		st.Processes = append(st.Processes, cs.Processes...)
+		st.Scripts = append(st.Scripts, cs.Scripts...)
 	}
 	return st
+}
+
+// ownStatus is the parent's own part of the status (its process): the
+// children's metrics come from the children.
+func (pc *parentControl) ownStatus(context.Context) control.Status {
+	return control.Status{Processes: []control.Process{{Role: "parent", PID: os.Getpid(), Goroutines: runtime.NumGoroutine()}}}
 }
 
 // Reload asks the main loop to reload and waits for the verdict.
@@ -286,14 +339,45 @@ func (pc *parentControl) reload() error {
 		log.Error("Reload failed: " + err.Error())
 		return err
 	}
-	pc.forward(proc.Reload)
+	errs := pc.reloadChildren()
 	pc.mu.Lock()
 	pc.reloaded = time.Now()
 	pc.cfg = c
 	pc.mu.Unlock()
 	pc.ensure(c)
+	if err := errors.Join(errs...); err != nil {
+		log.Error("Reload failed: " + err.Error())
+		return err
+	}
 	log.Info("Reload complete")
 	return nil
+}
+
+// childReloadWait bounds how long the parent waits for a child's reload.
+const childReloadWait = 30 * time.Second
+
+// reloadChildren makes every running child reload and waits for each
+// to finish, through its control socket; a child whose socket does not
+// answer (still starting) gets SIGHUP, as keepalived's parent sends.
+func (pc *parentControl) reloadChildren() []error {
+	var errs []error
+	for _, ch := range pc.children {
+		p := ch.current()
+		if p == nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), childReloadWait)
+		err := control.Client{Path: control.SocketPath(ch.pid)}.Reload(ctx)
+		cancel()
+		var unreachable *control.UnreachableError
+		switch {
+		case errors.As(err, &unreachable):
+			_ = p.Signal(proc.Reload)
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s child: %w", ch.name, err))
+		}
+	}
+	return errs
 }
 
 // forward passes a signal to every running child.

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/keepalived-go/keepalived/internal/config"
@@ -35,6 +37,24 @@ type trackers struct {
 	faults map[string][]string
 	prio   map[string]int
 	groups map[string]*config.VRRPSyncGroup
+
+	// scriptsMu guards scripts, a copy of st.Scripts for the status.
+	scriptsMu sync.Mutex
+	scripts   map[string]track.ScriptState
+}
+
+// publishScripts copies the scripts' states for Scripts.
+func (t *trackers) publishScripts() {
+	t.scriptsMu.Lock()
+	defer t.scriptsMu.Unlock()
+	t.scripts = maps.Clone(t.st.Scripts)
+}
+
+// Scripts are the vrrp_scripts' current states.
+func (t *trackers) Scripts() map[string]track.ScriptState {
+	t.scriptsMu.Lock()
+	defer t.scriptsMu.Unlock()
+	return maps.Clone(t.scripts)
 }
 
 // trackerIO are the OS inputs of the trackers.
@@ -123,6 +143,7 @@ func (t *trackers) run(ctx context.Context, io trackerIO, links <-chan vrrp.Link
 		t.st.Processes[pc.Name] = p.Quorum()
 		go p.Run(ctx, io.poll, procs)
 	}
+	t.publishScripts()
 	t.apply(ctx)
 	for {
 		select {
@@ -130,6 +151,7 @@ func (t *trackers) run(ctx context.Context, io trackerIO, links <-chan vrrp.Link
 			return
 		case ev := <-scripts:
 			t.st.Scripts[ev.Name] = ev.State
+			t.publishScripts()
 		case ev := <-files:
 			t.st.Files[ev.Name] = ev.Value
 		case ev := <-procs:

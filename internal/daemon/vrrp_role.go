@@ -37,6 +37,19 @@ type vrrpRole struct {
 	links  chan vrrp.LinkEvent
 	// restart asks Run to replace the router with one for cfg.
 	restart chan struct{}
+	// trk are the running trackers (under mu).
+	trk *trackers
+}
+
+// Scripts are the vrrp_scripts' current states, by name.
+func (v *vrrpRole) Scripts() map[string]track.ScriptState {
+	v.mu.Lock()
+	t := v.trk
+	v.mu.Unlock()
+	if t == nil {
+		return nil
+	}
+	return t.Scripts()
 }
 
 func newVRRPRole(c *config.Config, o Options) (*vrrpRole, error) {
@@ -251,6 +264,7 @@ func (v *vrrpRole) startTrackers(c *config.Config, r *vrrp.Router) {
 	tctx, cancel := context.WithCancel(v.runCtx)
 	v.stopTrackers = cancel
 	t := newTrackers(c, r, v.o.Log, v.env.links())
+	v.trk = t
 	io := trackerIO{run: scriptRunner(c).Track, readFile: os.ReadFile, procfs: os.DirFS("/proc"), poll: time.Second}
 	go t.run(tctx, io, v.links)
 }

@@ -265,7 +265,7 @@ func TestObservability(t *testing.T) {
 		metrics = string(out)
 		return err == nil
 	})
-	if !strings.Contains(metrics, `keepalived_vrrp_state{instance="VI_1",interface="eth0",vrid="51"} 2`) {
+	if !strings.Contains(metrics, `keepalived_vrrp_state{iname="VI_1",intf="eth0",ip_address="192.0.2.100/24",vrid="51"} 2`) {
 		t.Errorf("metrics lack VI_1's MASTER state:\n%s", metrics)
 	}
 	// keepalivedctl status through the control socket.

@@ -69,12 +69,18 @@ func (r *Router) announceDue(now time.Time, m *member) {
 // Where vrrp_garp_interval / vrrp_gna_interval (or a garp_group) set a
 // gap, the messages go through the interface's pacer instead.
 func (r *Router) burst(now time.Time, m *member, n int) {
+	r.burstAddrs(now, m, n, m.cfg.VIPs, m.cfg.ExcludedVIPs)
+}
+
+// burstAddrs announces the given addresses of m n times, grouped by
+// interface, paced as burst's.
+func (r *Router) burstAddrs(now time.Time, m *member, n int, lists ...[]*config.IPAddress) {
 	if n <= 0 {
 		return
 	}
 	byDev := map[string][]netip.Addr{}
 	var devs []string
-	for _, list := range [][]*config.IPAddress{m.cfg.VIPs, m.cfg.ExcludedVIPs} {
+	for _, list := range lists {
 		for _, a := range list {
 			dev := a.Dev
 			if dev == "" {

@@ -47,6 +47,8 @@ type member struct {
 	drops          map[packet.DropReason]uint64
 	stats          Stats
 	lastTransition time.Time
+	// transitions counts the state changes notified.
+	transitions uint64
 }
 
 // newMember builds the state machine of one configured instance.
@@ -194,6 +196,7 @@ func (r *Router) exec(now time.Time, m *member, acts []Action) {
 			r.startGratuitous(now, m, a.LowerPrio)
 		case Notify:
 			m.lastTransition = now
+			m.transitions++
 			if a.State != StateMaster {
 				m.garp = garpSchedule{}
 			}
@@ -303,16 +306,24 @@ func (r *Router) firewall(m *member, block bool) {
 	}
 	for _, list := range [][]*config.IPAddress{m.cfg.VIPs, m.cfg.ExcludedVIPs} {
 		for _, a := range list {
-			var err error
-			if block {
-				err = r.deps.Firewall.Block(a.Addr.Addr())
-			} else {
-				err = r.deps.Firewall.Unblock(a.Addr.Addr())
-			}
-			if err != nil {
-				r.log.Error(fmt.Sprintf("(%s) firewall for %s: %v", m.cfg.Name, a.Addr, err), "instance", m.cfg.Name)
-			}
+			r.firewallAddr(m, a, block)
 		}
+	}
+}
+
+// firewallAddr blocks or unblocks one address for no_accept.
+func (r *Router) firewallAddr(m *member, a *config.IPAddress, block bool) {
+	if !noAccept(m) || r.deps.Firewall == nil {
+		return
+	}
+	var err error
+	if block {
+		err = r.deps.Firewall.Block(a.Addr.Addr())
+	} else {
+		err = r.deps.Firewall.Unblock(a.Addr.Addr())
+	}
+	if err != nil {
+		r.log.Error(fmt.Sprintf("(%s) firewall for %s: %v", m.cfg.Name, a.Addr, err), "instance", m.cfg.Name)
 	}
 }
 

@@ -14,7 +14,10 @@ import (
 // change: an instance whose configuration is the same keeps its state,
 // its VIPs and its timers (no transition, no GARP, no notify); one whose
 // only change is its priority takes the new priority in place; any other
-// change restarts that instance alone; removed instances stop (a master
+// change restarts that instance alone; one whose virtual addresses
+// changed (with or without its priority) keeps its state and, as MASTER,
+// adds the new addresses (announcing them) and removes the gone ones, as
+// keepalived does; removed instances stop (a master
 // sends priority 0 and releases its VIPs) and new ones start.
 func (r *Router) Reload(ctx context.Context, c *config.Config) error {
 	var members []*member
@@ -50,11 +53,15 @@ func (r *Router) reload(now time.Time, c *config.Config, fresh []*member, global
 	for _, nm := range fresh {
 		om := old[nm.cfg.Name]
 		switch how := compareInstances(om, nm, globalSame); how {
-		case instanceSame, instancePriority:
-			if how == instancePriority {
-				r.log.Info(fmt.Sprintf("(%s) priority changed from %d to %d by reload", nm.cfg.Name, om.cfg.Priority, nm.cfg.Priority), "instance", nm.cfg.Name)
-				om.in.p.Priority = nm.cfg.Priority
-				r.exec(now, om, om.in.SetPriority(now, nm.cfg.Priority))
+		case instanceSame, instanceInPlace:
+			if how == instanceInPlace {
+				oldPrio := om.cfg.Priority
+				r.reloadVIPs(now, om, nm)
+				if oldPrio != nm.cfg.Priority {
+					r.log.Info(fmt.Sprintf("(%s) priority changed from %d to %d by reload", nm.cfg.Name, oldPrio, nm.cfg.Priority), "instance", nm.cfg.Name)
+					om.in.p.Priority = nm.cfg.Priority
+					r.exec(now, om, om.in.SetPriority(now, nm.cfg.Priority))
+				}
 			}
 			om.cfg = nm.cfg
 			kept[om] = true
@@ -115,7 +122,8 @@ type instanceChange int
 const (
 	instanceNew instanceChange = iota
 	instanceSame
-	instancePriority
+	// instanceInPlace: only the priority or the virtual addresses changed.
+	instanceInPlace
 	instanceChanged
 )
 
@@ -136,14 +144,69 @@ func compareInstances(om, nm *member, globalSame bool) instanceChange {
 	if same {
 		return instanceSame
 	}
-	if a.Priority == b.Priority || a.Priority == PriorityOwner || b.Priority == PriorityOwner {
+	if a.Priority != b.Priority && (a.Priority == PriorityOwner || b.Priority == PriorityOwner) {
 		return instanceChanged
 	}
-	a.Priority = b.Priority
+	a.Priority, a.VIPs, a.ExcludedVIPs = b.Priority, b.VIPs, b.ExcludedVIPs
 	if same, err := sameJSON(&a, &b); err == nil && same {
-		return instancePriority
+		return instanceInPlace
 	}
 	return instanceChanged
+}
+
+// reloadVIPs moves a kept instance from its running virtual addresses to
+// the reloaded ones: a MASTER removes the addresses gone, adds the new
+// ones and announces them; other states only take the new lists.
+func (r *Router) reloadVIPs(now time.Time, om, nm *member) {
+	gone := addrDiff(om.cfg, nm.cfg)
+	added := addrDiff(nm.cfg, om.cfg)
+	master := om.in.State() == StateMaster
+	for _, a := range gone {
+		r.log.Info(fmt.Sprintf("(%s) virtual address %s removed by reload", om.cfg.Name, a.Addr), "instance", om.cfg.Name)
+		if !master {
+			continue
+		}
+		if err := r.deps.Addrs.DelAddress(a, vipDev(om)); err != nil {
+			r.log.Error(fmt.Sprintf("(%s) cannot remove %s: %v", om.cfg.Name, a.Addr, err), "instance", om.cfg.Name)
+		}
+		r.firewallAddr(om, a, false)
+	}
+	for _, a := range added {
+		r.log.Info(fmt.Sprintf("(%s) virtual address %s added by reload", om.cfg.Name, a.Addr), "instance", om.cfg.Name)
+		if !master {
+			continue
+		}
+		r.firewallAddr(om, a, true)
+		if err := r.deps.Addrs.AddAddress(a, vipDev(om)); err != nil {
+			r.log.Error(fmt.Sprintf("(%s) cannot add %s: %v", om.cfg.Name, a.Addr, err), "instance", om.cfg.Name)
+		}
+	}
+	om.vips = nm.vips
+	om.cfg = nm.cfg
+	if master && len(added) > 0 {
+		r.burstAddrs(now, om, om.cfg.GarpMasterRepeat, added)
+	}
+}
+
+// addrDiff lists the virtual and excluded addresses of a that b lacks
+// (an address whose options changed is in both directions).
+func addrDiff(a, b *config.VRRPInstance) []*config.IPAddress {
+	have := map[string]bool{}
+	for _, list := range [][]*config.IPAddress{b.VIPs, b.ExcludedVIPs} {
+		for _, x := range list {
+			j, _ := json.Marshal(x)
+			have[string(j)] = true
+		}
+	}
+	var out []*config.IPAddress
+	for _, list := range [][]*config.IPAddress{a.VIPs, a.ExcludedVIPs} {
+		for _, x := range list {
+			if j, _ := json.Marshal(x); !have[string(j)] {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
 }
 
 func sameJSON(a, b any) (bool, error) {

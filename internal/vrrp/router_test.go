@@ -467,6 +467,58 @@ func TestRouterReload(t *testing.T) {
 	})
 }
 
+// TestRouterReloadVIPsInPlace: a VIP added to or removed from a running
+// MASTER's instance is added (and announced) or removed without a
+// transition; the existing VIP never leaves; the backup only takes the
+// new list.
+func TestRouterReloadVIPsInPlace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		confA := fmt.Sprintf(confV2, "MASTER", 150, "secret")
+		confB := fmt.Sprintf(confV2, "BACKUP", 100, "secret")
+		a := h.start(t, "a", "192.0.2.1", confA)
+		b := h.start(t, "b", "192.0.2.2", confB)
+		time.Sleep(5 * time.Second)
+		entries := a.logs.count("Entering")
+		announced := h.announced["a"]
+		more := func(c string) string {
+			return strings.Replace(c, "192.0.2.100/24\n", "192.0.2.100/24\n        192.0.2.101/24\n", 1)
+		}
+
+		a.reload(t, more(confA))
+		b.reload(t, more(confB))
+		time.Sleep(2 * time.Second)
+		if got := h.holders("192.0.2.101"); !slices.Equal(got, []string{"a"}) {
+			t.Fatalf("the added VIP is held by %v, want [a]", got)
+		}
+		if got := h.holders("192.0.2.100"); !slices.Equal(got, []string{"a"}) {
+			t.Fatalf("the kept VIP is held by %v, want [a]", got)
+		}
+		if h.announced["a"] == announced {
+			t.Fatal("the added VIP was not announced")
+		}
+		if st := a.r.Status(context.Background())[0]; !slices.Contains(st.VIPs, "192.0.2.101/24") {
+			t.Fatalf("status VIPs %v lack the added one", st.VIPs)
+		}
+
+		a.reload(t, confA)
+		b.reload(t, confB)
+		time.Sleep(2 * time.Second)
+		if got := h.holders("192.0.2.101"); len(got) != 0 {
+			t.Fatalf("the removed VIP is still held by %v", got)
+		}
+		if got := h.holders("192.0.2.100"); !slices.Equal(got, []string{"a"}) {
+			t.Fatalf("the kept VIP is held by %v, want [a]", got)
+		}
+		if n := a.logs.count("Entering"); n != entries {
+			t.Fatalf("VIP reloads made %d transitions:\n%s", n-entries, strings.Join(a.logs.lines, "\n"))
+		}
+		if n := b.logs.count("Entering"); n != 1 {
+			t.Fatalf("b logged %d state entries, want 1 (BACKUP):\n%s", n, strings.Join(b.logs.lines, "\n"))
+		}
+	})
+}
+
 const confSync = `
 vrrp_sync_group G {
     group {

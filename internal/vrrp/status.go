@@ -33,6 +33,8 @@ type InstanceStatus struct {
 	// comes with the instance.
 	Stats  Stats                `json:"stats"`
 	Config *config.VRRPInstance `json:"-"`
+	// Transitions counts the instance's state changes.
+	Transitions uint64 `json:"transitions"`
 }
 
 // Status returns a snapshot of every instance, in configuration order; nil
@@ -68,6 +70,7 @@ func (r *Router) status() []InstanceStatus {
 			TxAdverts:    m.stats.AdvertSent,
 			Stats:        m.stats,
 			Config:       m.cfg,
+			Transitions:  m.transitions,
 		}
 		if m.in.State() == StateMaster {
 			s.Master = m.src

@@ -118,6 +118,14 @@ func WritePIDFile(path string) (*PIDFile, error) {
 	return &PIDFile{path: path}, nil
 }
 
+// RemovePIDFileOf deletes the pid file at path if it holds pid: the
+// parent cleans up after a child it had to kill.
+func RemovePIDFileOf(path string, pid int) {
+	if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(pid) {
+		_ = os.Remove(path)
+	}
+}
+
 // Remove deletes the pid file if it still holds our pid.
 func (p *PIDFile) Remove() {
 	if p == nil {
