@@ -2,13 +2,17 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 
 	"github.com/keepalived-go/keepalived/internal/demo"
 	"github.com/spf13/pflag"
 )
+
+// exitInterrupted is the demo's status after SIGINT or SIGTERM (as a
+// shell reports a program stopped by SIGINT).
+const exitInterrupted = 130
 
 var demoVerb = ctlVerb{
 	name:    "",
@@ -26,13 +30,15 @@ var demoVerb = ctlVerb{
 				fmt.Fprintf(cio.stderr, "keepalivedctl: demo: %v\n", err)
 				return exitFatal
 			}
-			ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-			defer stop()
 			err = demo.Run(ctx, demo.Options{
 				Out: cio.stdout, JSON: *asJSON, Keep: *keep, NoPreempt: *nopreempt,
 				// keepalivedctl runs as keepalived when argv[0] says so.
 				Keepalived: []string{self},
 			})
+			if errors.Is(err, demo.ErrInterrupted) {
+				fmt.Fprintf(cio.stderr, "keepalivedctl: demo: %v\n", err)
+				return exitInterrupted
+			}
 			if err != nil {
 				fmt.Fprintf(cio.stderr, "keepalivedctl: demo: %v\n", err)
 				return exitFatal

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -68,10 +69,16 @@ type demo struct {
 	procs map[string]*lab.Proc
 	webs  map[string]*http.Server
 	mu    sync.Mutex
+	outMu sync.Mutex // one narration line at a time
 }
 
+// ErrInterrupted is returned when SIGINT or SIGTERM stopped the demo
+// (after it removed the lab).
+var ErrInterrupted = errors.New("interrupted: the lab is removed")
+
 // Run runs the whole story; it cleans up on return (unless Keep) and on
-// ctx cancellation (Ctrl-C).
+// ctx cancellation or SIGINT/SIGTERM (Ctrl-C). A lab left by a demo that
+// was killed (kill -9) is removed first.
 func Run(ctx context.Context, o Options) error {
 	if o.Prefix == "" {
 		o.Prefix = "kgo-demo"
@@ -79,8 +86,24 @@ func Run(ctx context.Context, o Options) error {
 	if err := lab.Available(); err != nil {
 		return fmt.Errorf("%w\nkeepalivedctl demo builds network namespaces: run it as root on Linux", err)
 	}
-	dir, err := os.MkdirTemp("", "kgo-demo")
-	if err != nil {
+	ctx, stop := signal.NotifyContext(ctx, lab.StopSignals...)
+	defer stop()
+	err := run(ctx, o)
+	if err != nil && ctx.Err() != nil && !o.Keep {
+		return ErrInterrupted
+	}
+	return err
+}
+
+// run is Run once the host is known to be able to.
+func run(ctx context.Context, o Options) error {
+	// One directory per prefix, like the namespaces: what a killed run
+	// left (or a failed run kept for its logs) goes now.
+	dir := filepath.Join(os.TempDir(), o.Prefix)
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove the last run's files: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
 		return err
 	}
 	d := &demo{o: o, dir: dir, start: time.Now(), procs: map[string]*lab.Proc{}, webs: map[string]*http.Server{}}
@@ -88,13 +111,22 @@ func Run(ctx context.Context, o Options) error {
 	if err := d.build(); err != nil {
 		return err
 	}
+	if err := d.writeNotifyScript(); err != nil {
+		return err
+	}
+	wctx, wstop := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { defer close(watched); d.watchNotify(wctx) }()
+	defer func() { wstop(); <-watched }()
 	if err := d.story(ctx); err != nil {
+		if ctx.Err() != nil {
+			os.RemoveAll(dir)
+			return err
+		}
 		// Keep the daemons' logs for the post-mortem.
 		return fmt.Errorf("%w (daemon logs and configurations kept in %s)", err, dir)
 	}
-	if !o.Keep {
-		defer os.RemoveAll(dir)
-	}
+	defer os.RemoveAll(dir)
 	if o.Keep {
 		d.say("lab left running: namespaces %s-*, configs in %s; Ctrl-C to remove it", o.Prefix, dir)
 		<-ctx.Done()
@@ -105,6 +137,8 @@ func Run(ctx context.Context, o Options) error {
 // say narrates one line, with the time since the start.
 func (d *demo) say(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	d.outMu.Lock()
+	defer d.outMu.Unlock()
 	if d.o.JSON {
 		b, _ := json.Marshal(map[string]any{"t": time.Since(d.start).Seconds(), "event": msg})
 		fmt.Fprintln(d.o.Out, string(b))
@@ -211,10 +245,8 @@ func (d *demo) conf(dr director) string {
 `, name, vrid, dev, dr.prio, pre, addr)
 	}
 	var rs strings.Builder
-	for _, w := range webServers {
-		fmt.Fprintf(&rs, `    real_server %s 80 {
-        weight 1
-        HTTP_GET {
+	for i, w := range webServers {
+		check := `        HTTP_GET {
             url {
                 path /
                 status_code 200
@@ -222,12 +254,19 @@ func (d *demo) conf(dr director) string {
             connect_timeout 1
             retry 1
             delay_before_retry 1
-        }
-    }
-`, w.addr)
+        }`
+		if i == 1 {
+			check = `        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }`
+		}
+		fmt.Fprintf(&rs, "    real_server %s 80 {\n        weight 1\n%s\n    }\n", w.addr, check)
 	}
 	return fmt.Sprintf(`global_defs {
     router_id %[1]s
+    script_user root
 }
 
 vrrp_sync_group VG_1 {
@@ -235,17 +274,18 @@ vrrp_sync_group VG_1 {
         VI_FRONT
         VI_BACK
     }
+    notify "%[6]s %[1]s"
 }
 
 %[2]s
 %[3]s
 virtual_server %[4]s 80 {
     delay_loop 1
-    lb_algo rr
+    lb_algo wrr
     lb_kind NAT
     protocol TCP
 %[5]s}
-`, dr.name, instance("VI_FRONT", 51, "eth0", vip.String()), instance("VI_BACK", 52, "eth1", gateway), vip, rs.String())
+`, dr.name, instance("VI_FRONT", 51, "eth0", vip.String()), instance("VI_BACK", 52, "eth1", gateway), vip, rs.String(), d.notifyScript())
 }
 
 // startDirector writes the director's configuration and starts keepalived.
@@ -424,6 +464,7 @@ func (d *demo) outage(ctx context.Context, limit time.Duration) (time.Duration, 
 // story runs the scenario.
 func (d *demo) story(ctx context.Context) error {
 	d.say("step 1: keepalived-go starts on both directors (director1 priority 150, director2 priority 100)")
+	d.say("  each: a VRRP sync group (VIP and back gateway, PASS auth), a wrr virtual server with HTTP_GET on web1 and TCP_CHECK on web2, a notify script; configs in %s", d.dir)
 	for _, dr := range directors {
 		if err := d.startDirector(dr); err != nil {
 			return err
@@ -437,7 +478,7 @@ func (d *demo) story(ctx context.Context) error {
 		return err
 	}
 	d.table(ctx)
-	d.say("client -> http://%s/ : %s (LVS-NAT, round robin)", vip, d.requests(4))
+	d.say("client -> http://%s/ : %s (LVS-NAT, weighted round robin, equal weights)", vip, d.requests(4))
 
 	d.say("step 2: web1's web server stops")
 	d.stopWeb("web1")

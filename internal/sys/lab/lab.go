@@ -419,3 +419,7 @@ func killIn(path string) {
 		}
 	}
 }
+
+// StopSignals are the signals that stop a lab's creator cleanly (Ctrl-C,
+// kill): it removes the lab before it exits.
+var StopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
