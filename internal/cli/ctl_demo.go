@@ -21,6 +21,7 @@ var demoVerb = ctlVerb{
 		asJSON := fs.Bool("json", false, "print the story as JSON events")
 		keep := fs.Bool("keep", false, "leave the lab running at the end, until Ctrl-C")
 		nopreempt := fs.Bool("nopreempt", false, "configure the directors with nopreempt")
+		dataplane := fs.String("dataplane", "nftables", "the directors' lvs_dataplane: `nftables`, ipvs (kernel IPVS) or auto")
 		// Every run checks each step and exits 1 when one fails; --ci
 		// says so explicitly for CI scripts.
 		_ = fs.Bool("ci", false, "non-interactive run for CI: exit 1 if any step does not happen as expected")
@@ -31,7 +32,7 @@ var demoVerb = ctlVerb{
 				return exitFatal
 			}
 			err = demo.Run(ctx, demo.Options{
-				Out: cio.stdout, JSON: *asJSON, Keep: *keep, NoPreempt: *nopreempt,
+				Out: cio.stdout, JSON: *asJSON, Keep: *keep, NoPreempt: *nopreempt, Dataplane: *dataplane,
 				// keepalivedctl runs as keepalived when argv[0] says so.
 				Keepalived: []string{self},
 			})

@@ -42,6 +42,9 @@ type Options struct {
 	Keepalived []string
 	// Prefix names the lab's namespaces (default "kgo-demo").
 	Prefix string
+	// Dataplane is the directors' lvs_dataplane: "nftables" (default),
+	// "ipvs" (kernel IPVS) or "auto".
+	Dataplane string
 }
 
 // The lab's addresses (TEST-NET only).
@@ -83,8 +86,20 @@ func Run(ctx context.Context, o Options) error {
 	if o.Prefix == "" {
 		o.Prefix = "kgo-demo"
 	}
+	switch o.Dataplane {
+	case "":
+		o.Dataplane = "nftables"
+	case "nftables", "ipvs", "auto":
+	default:
+		return fmt.Errorf("unknown dataplane %q: want nftables, ipvs or auto", o.Dataplane)
+	}
 	if err := lab.Available(); err != nil {
 		return fmt.Errorf("%w\nkeepalivedctl demo builds network namespaces: run it as root on Linux", err)
+	}
+	if o.Dataplane == "ipvs" {
+		if done, err := ipvsInVM(o); done {
+			return err
+		}
 	}
 	ctx, stop := signal.NotifyContext(ctx, lab.StopSignals...)
 	defer stop()
@@ -267,6 +282,7 @@ func (d *demo) conf(dr director) string {
 	return fmt.Sprintf(`global_defs {
     router_id %[1]s
     script_user root
+    lvs_dataplane %[7]s
 }
 
 vrrp_sync_group VG_1 {
@@ -285,7 +301,7 @@ virtual_server %[4]s 80 {
     lb_kind NAT
     protocol TCP
 %[5]s}
-`, dr.name, instance("VI_FRONT", 51, "eth0", vip.String()), instance("VI_BACK", 52, "eth1", gateway), vip, rs.String(), d.notifyScript())
+`, dr.name, instance("VI_FRONT", 51, "eth0", vip.String()), instance("VI_BACK", 52, "eth1", gateway), vip, rs.String(), d.notifyScript(), d.o.Dataplane)
 }
 
 // startDirector writes the director's configuration and starts keepalived.
@@ -391,7 +407,8 @@ func (d *demo) table(ctx context.Context) {
 	var rsLines []string
 	for _, dr := range directors {
 		state, prio, master := "down", "-", "-"
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		// Generous: in the emulated VM an answer can take seconds.
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		st, err := control.Client{Path: d.socket(dr.name)}.Status(cctx)
 		cancel()
 		if err == nil && len(st.Instances) > 0 {
@@ -470,20 +487,20 @@ func (d *demo) story(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := d.waitHolder(ctx, "director1", 15*time.Second); err != nil {
+	if err := d.waitHolder(ctx, "director1", d.limit(15*time.Second)); err != nil {
 		return err
 	}
 	d.say("director1 is MASTER and holds %s (and the gateway %s); director2 is BACKUP", vip, gateway)
-	if err := d.waitAnswers(ctx, "web1 web2 web1 web2", 15*time.Second); err != nil {
+	if err := d.waitAnswers(ctx, "web1 web2 web1 web2", d.limit(15*time.Second)); err != nil {
 		return err
 	}
 	d.table(ctx)
-	d.say("client -> http://%s/ : %s (LVS-NAT, weighted round robin, equal weights)", vip, d.requests(4))
+	d.say("client -> http://%s/ : %s (LVS-NAT on the %s dataplane, weighted round robin, equal weights)", vip, d.requests(4), d.dataplane(ctx))
 
 	d.say("step 2: web1's web server stops")
 	d.stopWeb("web1")
 	start := time.Now()
-	if err := d.waitAnswers(ctx, "web2 web2 web2 web2", 15*time.Second); err != nil {
+	if err := d.waitAnswers(ctx, "web2 web2 web2 web2", d.limit(15*time.Second)); err != nil {
 		return err
 	}
 	d.say("the HTTP_GET check removed web1 after %v: client -> %s", time.Since(start).Round(100*time.Millisecond), d.requests(4))
@@ -493,7 +510,7 @@ func (d *demo) story(ctx context.Context) error {
 		return err
 	}
 	start = time.Now()
-	if err := d.waitAnswers(ctx, "web1 web2 web1 web2", 15*time.Second); err != nil {
+	if err := d.waitAnswers(ctx, "web1 web2 web1 web2", d.limit(15*time.Second)); err != nil {
 		return err
 	}
 	d.say("web1 is back in the pool after %v: client -> %s", time.Since(start).Round(100*time.Millisecond), d.requests(4))
@@ -502,7 +519,7 @@ func (d *demo) story(ctx context.Context) error {
 	if err := d.crash("director1"); err != nil {
 		return err
 	}
-	out, who, err := d.outage(ctx, 15*time.Second)
+	out, who, err := d.outage(ctx, d.limit(15*time.Second))
 	if err != nil {
 		return err
 	}
@@ -523,13 +540,13 @@ func (d *demo) story(ctx context.Context) error {
 		return err
 	}
 	if d.o.NoPreempt {
-		time.Sleep(6 * time.Second)
+		time.Sleep(d.limit(6 * time.Second))
 		if h := d.holder(); h != "director2" {
 			return fmt.Errorf("with nopreempt director2 should keep the VIP, but %q holds it", h)
 		}
 		d.say("nopreempt: director1 stays BACKUP, director2 keeps the VIP")
 	} else {
-		if err := d.waitHolder(ctx, "director1", 15*time.Second); err != nil {
+		if err := d.waitHolder(ctx, "director1", d.limit(15*time.Second)); err != nil {
 			return err
 		}
 		d.say("director1 preempted (priority 150 > 100) and holds %s again", vip)
@@ -538,6 +555,17 @@ func (d *demo) story(ctx context.Context) error {
 	d.say("client -> http://%s/ : %s", vip, d.requests(4))
 	d.say("done")
 	return nil
+}
+
+// dataplane is the dataplane director1 reports using.
+func (d *demo) dataplane(ctx context.Context) string {
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	st, err := control.Client{Path: d.socket("director1")}.Status(cctx)
+	if err != nil || st.Dataplane == "" {
+		return d.o.Dataplane
+	}
+	return st.Dataplane
 }
 
 // stopWeb stops a web server (connections refused from now on).

@@ -108,7 +108,7 @@ func TestDemo(t *testing.T) {
 		"a wrr virtual server with HTTP_GET on web1 and TCP_CHECK on web2",
 		"director1 is MASTER and holds 192.0.2.100",
 		"notify script on director1 GROUP VG_1 MASTER 0",
-		"(LVS-NAT, weighted round robin, equal weights)",
+		"(LVS-NAT on the nftables dataplane, weighted round robin, equal weights)",
 		"the HTTP_GET check removed web1 after",
 		"client -> web2 web2 web2 web2",
 		"[198.51.100.11]:tcp:80  DOWN",
