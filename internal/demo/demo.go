@@ -281,6 +281,7 @@ func (d *demo) conf(dr director) string {
 	}
 	return fmt.Sprintf(`global_defs {
     router_id %[1]s
+    enable_script_security
     script_user root
     lvs_dataplane %[7]s
 }
