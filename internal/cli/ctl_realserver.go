@@ -6,6 +6,7 @@ import (
 	"fmt"
 	iofs "io/fs"
 	"net/netip"
+	"os"
 
 	"github.com/keepalived-go/keepalived/internal/realserver"
 	"github.com/keepalived-go/keepalived/internal/sys/netlink"
@@ -20,6 +21,9 @@ var (
 		"undo realserver up: remove the VIP, put back the ARP sysctls saved at up",
 		realserver.BringDown)
 )
+
+// geteuid is the user the command runs as; a variable for tests.
+var geteuid = os.Geteuid
 
 // realserverReport is the --json output of realserver up and down.
 type realserverReport struct {
@@ -49,6 +53,10 @@ func realserverVerb(name, summary string, do func(realserver.System, realserver.
 				p, err := realserver.HostPrefix(*vip)
 				if err != nil {
 					return cio.usageErrorf("%s: --vip: %v", full, err)
+				}
+				if geteuid() != 0 {
+					fmt.Fprintf(cio.stderr, "keepalivedctl: %s: needs root: it changes the addresses of %s and net.ipv4.conf sysctls\n", full, *dev)
+					return exitFatal
 				}
 				h, err := netlink.New(netlink.Options{})
 				if err != nil {
