@@ -27,7 +27,10 @@ var allowed = map[string][]string{
 
 	// cli runs genhash itself: the HTTP_GET exchange from check, the
 	// dialer with SO_MARK from sys/netdial (see docs/design-notes.md).
-	"internal/cli": {"internal/daemon", "internal/config", "internal/control", "internal/check", "internal/sys/netdial", "internal/demo"},
+	"internal/cli": {"internal/daemon", "internal/config", "internal/control", "internal/check", "internal/sys/netdial", "internal/demo",
+		// realserver up/down: the decisions in realserver, the host
+		// through sys/netlink (a command, not a daemon role).
+		"internal/realserver", "internal/sys/netlink"},
 	// demo builds its lab with sys/lab and reads the directors' status.
 	"internal/demo":   {"internal/sys/lab", "internal/control"},
 	"internal/daemon": belowDaemon,
@@ -41,6 +44,7 @@ var allowed = map[string][]string{
 	"internal/lvs":           {"internal/config"},
 	"internal/notify":        {"internal/config"},
 	"internal/control":       {},
+	"internal/realserver":    {},
 
 	// Adapters import the package declaring the interface they implement.
 	// sys/netlink takes config types (IPAddress, IPRoute, IPRule) through vrrp.Addrs.

@@ -45,6 +45,7 @@ var ctlNouns = []ctlNoun{
 	{name: "reload", verbs: []ctlVerb{reloadVerb}},
 	{name: "config", verbs: []ctlVerb{configCheckVerb, configDumpVerb}},
 	{name: "demo", verbs: []ctlVerb{demoVerb}},
+	{name: "realserver", verbs: []ctlVerb{realserverUpVerb, realserverDownVerb}},
 }
 
 // RunKeepalivedctl runs "keepalivedctl NOUN VERB [flags] [args]" (args

@@ -2,13 +2,17 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 
 	"github.com/keepalived-go/keepalived/internal/demo"
 	"github.com/spf13/pflag"
 )
+
+// exitInterrupted is the demo's status after SIGINT or SIGTERM (as a
+// shell reports a program stopped by SIGINT).
+const exitInterrupted = 130
 
 var demoVerb = ctlVerb{
 	name:    "",
@@ -17,6 +21,7 @@ var demoVerb = ctlVerb{
 		asJSON := fs.Bool("json", false, "print the story as JSON events")
 		keep := fs.Bool("keep", false, "leave the lab running at the end, until Ctrl-C")
 		nopreempt := fs.Bool("nopreempt", false, "configure the directors with nopreempt")
+		dataplane := fs.String("dataplane", "nftables", "the directors' lvs_dataplane: `nftables`, ipvs (kernel IPVS) or auto")
 		// Every run checks each step and exits 1 when one fails; --ci
 		// says so explicitly for CI scripts.
 		_ = fs.Bool("ci", false, "non-interactive run for CI: exit 1 if any step does not happen as expected")
@@ -26,13 +31,15 @@ var demoVerb = ctlVerb{
 				fmt.Fprintf(cio.stderr, "keepalivedctl: demo: %v\n", err)
 				return exitFatal
 			}
-			ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-			defer stop()
 			err = demo.Run(ctx, demo.Options{
-				Out: cio.stdout, JSON: *asJSON, Keep: *keep, NoPreempt: *nopreempt,
+				Out: cio.stdout, JSON: *asJSON, Keep: *keep, NoPreempt: *nopreempt, Dataplane: *dataplane,
 				// keepalivedctl runs as keepalived when argv[0] says so.
 				Keepalived: []string{self},
 			})
+			if errors.Is(err, demo.ErrInterrupted) {
+				fmt.Fprintf(cio.stderr, "keepalivedctl: demo: %v\n", err)
+				return exitInterrupted
+			}
 			if err != nil {
 				fmt.Fprintf(cio.stderr, "keepalivedctl: demo: %v\n", err)
 				return exitFatal

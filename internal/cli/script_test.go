@@ -48,6 +48,10 @@ func testHooks() {
 		}
 		interfaceExists = func(name string) bool { return set[name] }
 	}
+	if v, ok := os.LookupEnv("TEST_EUID"); ok {
+		uid, _ := strconv.Atoi(v)
+		geteuid = func() int { return uid }
+	}
 	if v, ok := os.LookupEnv("TEST_HOSTNAME"); ok {
 		hostname = func() (string, error) { return v, nil }
 	}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -41,6 +42,9 @@ type Options struct {
 	Keepalived []string
 	// Prefix names the lab's namespaces (default "kgo-demo").
 	Prefix string
+	// Dataplane is the directors' lvs_dataplane: "nftables" (default),
+	// "ipvs" (kernel IPVS) or "auto".
+	Dataplane string
 }
 
 // The lab's addresses (TEST-NET only).
@@ -68,19 +72,53 @@ type demo struct {
 	procs map[string]*lab.Proc
 	webs  map[string]*http.Server
 	mu    sync.Mutex
+	outMu sync.Mutex // one narration line at a time
 }
 
+// ErrInterrupted is returned when SIGINT or SIGTERM stopped the demo
+// (after it removed the lab).
+var ErrInterrupted = errors.New("interrupted: the lab is removed")
+
 // Run runs the whole story; it cleans up on return (unless Keep) and on
-// ctx cancellation (Ctrl-C).
+// ctx cancellation or SIGINT/SIGTERM (Ctrl-C). A lab left by a demo that
+// was killed (kill -9) is removed first.
 func Run(ctx context.Context, o Options) error {
 	if o.Prefix == "" {
 		o.Prefix = "kgo-demo"
 	}
+	switch o.Dataplane {
+	case "":
+		o.Dataplane = "nftables"
+	case "nftables", "ipvs", "auto":
+	default:
+		return fmt.Errorf("unknown dataplane %q: want nftables, ipvs or auto", o.Dataplane)
+	}
 	if err := lab.Available(); err != nil {
 		return fmt.Errorf("%w\nkeepalivedctl demo builds network namespaces: run it as root on Linux", err)
 	}
-	dir, err := os.MkdirTemp("", "kgo-demo")
-	if err != nil {
+	if o.Dataplane == "ipvs" {
+		if done, err := ipvsInVM(o); done {
+			return err
+		}
+	}
+	ctx, stop := signal.NotifyContext(ctx, lab.StopSignals...)
+	defer stop()
+	err := run(ctx, o)
+	if err != nil && ctx.Err() != nil && !o.Keep {
+		return ErrInterrupted
+	}
+	return err
+}
+
+// run is Run once the host is known to be able to.
+func run(ctx context.Context, o Options) error {
+	// One directory per prefix, like the namespaces: what a killed run
+	// left (or a failed run kept for its logs) goes now.
+	dir := filepath.Join(os.TempDir(), o.Prefix)
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove the last run's files: %w", err)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
 		return err
 	}
 	d := &demo{o: o, dir: dir, start: time.Now(), procs: map[string]*lab.Proc{}, webs: map[string]*http.Server{}}
@@ -88,13 +126,22 @@ func Run(ctx context.Context, o Options) error {
 	if err := d.build(); err != nil {
 		return err
 	}
+	if err := d.writeNotifyScript(); err != nil {
+		return err
+	}
+	wctx, wstop := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { defer close(watched); d.watchNotify(wctx) }()
+	defer func() { wstop(); <-watched }()
 	if err := d.story(ctx); err != nil {
+		if ctx.Err() != nil {
+			os.RemoveAll(dir)
+			return err
+		}
 		// Keep the daemons' logs for the post-mortem.
 		return fmt.Errorf("%w (daemon logs and configurations kept in %s)", err, dir)
 	}
-	if !o.Keep {
-		defer os.RemoveAll(dir)
-	}
+	defer os.RemoveAll(dir)
 	if o.Keep {
 		d.say("lab left running: namespaces %s-*, configs in %s; Ctrl-C to remove it", o.Prefix, dir)
 		<-ctx.Done()
@@ -105,6 +152,8 @@ func Run(ctx context.Context, o Options) error {
 // say narrates one line, with the time since the start.
 func (d *demo) say(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	d.outMu.Lock()
+	defer d.outMu.Unlock()
 	if d.o.JSON {
 		b, _ := json.Marshal(map[string]any{"t": time.Since(d.start).Seconds(), "event": msg})
 		fmt.Fprintln(d.o.Out, string(b))
@@ -211,10 +260,8 @@ func (d *demo) conf(dr director) string {
 `, name, vrid, dev, dr.prio, pre, addr)
 	}
 	var rs strings.Builder
-	for _, w := range webServers {
-		fmt.Fprintf(&rs, `    real_server %s 80 {
-        weight 1
-        HTTP_GET {
+	for i, w := range webServers {
+		check := `        HTTP_GET {
             url {
                 path /
                 status_code 200
@@ -222,12 +269,21 @@ func (d *demo) conf(dr director) string {
             connect_timeout 1
             retry 1
             delay_before_retry 1
-        }
-    }
-`, w.addr)
+        }`
+		if i == 1 {
+			check = `        TCP_CHECK {
+            connect_timeout 1
+            retry 1
+            delay_before_retry 1
+        }`
+		}
+		fmt.Fprintf(&rs, "    real_server %s 80 {\n        weight 1\n%s\n    }\n", w.addr, check)
 	}
 	return fmt.Sprintf(`global_defs {
     router_id %[1]s
+    enable_script_security
+    script_user root
+    lvs_dataplane %[7]s
 }
 
 vrrp_sync_group VG_1 {
@@ -235,17 +291,18 @@ vrrp_sync_group VG_1 {
         VI_FRONT
         VI_BACK
     }
+    notify "%[6]s %[1]s"
 }
 
 %[2]s
 %[3]s
 virtual_server %[4]s 80 {
     delay_loop 1
-    lb_algo rr
+    lb_algo wrr
     lb_kind NAT
     protocol TCP
 %[5]s}
-`, dr.name, instance("VI_FRONT", 51, "eth0", vip.String()), instance("VI_BACK", 52, "eth1", gateway), vip, rs.String())
+`, dr.name, instance("VI_FRONT", 51, "eth0", vip.String()), instance("VI_BACK", 52, "eth1", gateway), vip, rs.String(), d.notifyScript(), d.o.Dataplane)
 }
 
 // startDirector writes the director's configuration and starts keepalived.
@@ -351,7 +408,8 @@ func (d *demo) table(ctx context.Context) {
 	var rsLines []string
 	for _, dr := range directors {
 		state, prio, master := "down", "-", "-"
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		// Generous: in the emulated VM an answer can take seconds.
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		st, err := control.Client{Path: d.socket(dr.name)}.Status(cctx)
 		cancel()
 		if err == nil && len(st.Instances) > 0 {
@@ -424,25 +482,26 @@ func (d *demo) outage(ctx context.Context, limit time.Duration) (time.Duration, 
 // story runs the scenario.
 func (d *demo) story(ctx context.Context) error {
 	d.say("step 1: keepalived-go starts on both directors (director1 priority 150, director2 priority 100)")
+	d.say("  each: a VRRP sync group (VIP and back gateway, PASS auth), a wrr virtual server with HTTP_GET on web1 and TCP_CHECK on web2, a notify script; configs in %s", d.dir)
 	for _, dr := range directors {
 		if err := d.startDirector(dr); err != nil {
 			return err
 		}
 	}
-	if err := d.waitHolder(ctx, "director1", 15*time.Second); err != nil {
+	if err := d.waitHolder(ctx, "director1", d.limit(15*time.Second)); err != nil {
 		return err
 	}
 	d.say("director1 is MASTER and holds %s (and the gateway %s); director2 is BACKUP", vip, gateway)
-	if err := d.waitAnswers(ctx, "web1 web2 web1 web2", 15*time.Second); err != nil {
+	if err := d.waitAnswers(ctx, "web1 web2 web1 web2", d.limit(15*time.Second)); err != nil {
 		return err
 	}
 	d.table(ctx)
-	d.say("client -> http://%s/ : %s (LVS-NAT, round robin)", vip, d.requests(4))
+	d.say("client -> http://%s/ : %s (LVS-NAT on the %s dataplane, weighted round robin, equal weights)", vip, d.requests(4), d.dataplane(ctx))
 
 	d.say("step 2: web1's web server stops")
 	d.stopWeb("web1")
 	start := time.Now()
-	if err := d.waitAnswers(ctx, "web2 web2 web2 web2", 15*time.Second); err != nil {
+	if err := d.waitAnswers(ctx, "web2 web2 web2 web2", d.limit(15*time.Second)); err != nil {
 		return err
 	}
 	d.say("the HTTP_GET check removed web1 after %v: client -> %s", time.Since(start).Round(100*time.Millisecond), d.requests(4))
@@ -452,7 +511,7 @@ func (d *demo) story(ctx context.Context) error {
 		return err
 	}
 	start = time.Now()
-	if err := d.waitAnswers(ctx, "web1 web2 web1 web2", 15*time.Second); err != nil {
+	if err := d.waitAnswers(ctx, "web1 web2 web1 web2", d.limit(15*time.Second)); err != nil {
 		return err
 	}
 	d.say("web1 is back in the pool after %v: client -> %s", time.Since(start).Round(100*time.Millisecond), d.requests(4))
@@ -461,7 +520,7 @@ func (d *demo) story(ctx context.Context) error {
 	if err := d.crash("director1"); err != nil {
 		return err
 	}
-	out, who, err := d.outage(ctx, 15*time.Second)
+	out, who, err := d.outage(ctx, d.limit(15*time.Second))
 	if err != nil {
 		return err
 	}
@@ -482,13 +541,13 @@ func (d *demo) story(ctx context.Context) error {
 		return err
 	}
 	if d.o.NoPreempt {
-		time.Sleep(6 * time.Second)
+		time.Sleep(d.limit(6 * time.Second))
 		if h := d.holder(); h != "director2" {
 			return fmt.Errorf("with nopreempt director2 should keep the VIP, but %q holds it", h)
 		}
 		d.say("nopreempt: director1 stays BACKUP, director2 keeps the VIP")
 	} else {
-		if err := d.waitHolder(ctx, "director1", 15*time.Second); err != nil {
+		if err := d.waitHolder(ctx, "director1", d.limit(15*time.Second)); err != nil {
 			return err
 		}
 		d.say("director1 preempted (priority 150 > 100) and holds %s again", vip)
@@ -497,6 +556,17 @@ func (d *demo) story(ctx context.Context) error {
 	d.say("client -> http://%s/ : %s", vip, d.requests(4))
 	d.say("done")
 	return nil
+}
+
+// dataplane is the dataplane director1 reports using.
+func (d *demo) dataplane(ctx context.Context) string {
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	st, err := control.Client{Path: d.socket("director1")}.Status(cctx)
+	if err != nil || st.Dataplane == "" {
+		return d.o.Dataplane
+	}
+	return st.Dataplane
 }
 
 // stopWeb stops a web server (connections refused from now on).

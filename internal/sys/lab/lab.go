@@ -21,6 +21,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // Lab is a set of namespaces sharing one bridge in a "switch" namespace.
@@ -114,7 +115,7 @@ func (l *Lab) in(ns string, fn func(h *netlink.Handle) error) error {
 		return fmt.Errorf("namespace %s: %w", ns, err)
 	}
 	defer nsh.Close()
-	h, err := netlink.NewHandleAt(nsh)
+	h, err := netlink.NewHandleAt(nsh, unix.NETLINK_ROUTE)
 	if err != nil {
 		return fmt.Errorf("netlink in %s: %w", ns, err)
 	}
@@ -419,3 +420,7 @@ func killIn(path string) {
 		}
 	}
 }
+
+// StopSignals are the signals that stop a lab's creator cleanly (Ctrl-C,
+// kill): it removes the lab before it exits.
+var StopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}

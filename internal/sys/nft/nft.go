@@ -606,8 +606,11 @@ func persistKey(svc lvs.Service) []expr.Any {
 
 // nat is the DNAT to the address (and port) in registers 1 and 9/12.
 func nat(svc lvs.Service) *expr.NAT {
-	n := &expr.NAT{Type: expr.NATTypeDestNAT, Family: uint32(nfproto(svc)), RegAddrMin: regAddr, RegAddrMax: regAddr, Specified: true}
+	n := &expr.NAT{Type: expr.NATTypeDestNAT, Family: uint32(nfproto(svc)), RegAddrMin: regAddr, RegAddrMax: regAddr}
 	if withPort(svc) {
+		// NF_NAT_RANGE_PROTO_SPECIFIED only with a port: set without
+		// one, the kernel rewrites the destination port to 0.
+		n.Specified = true
 		n.RegProtoMin, n.RegProtoMax = regPortV4, regPortV4
 		if v6(svc) {
 			n.RegProtoMin, n.RegProtoMax = regPortV6, regPortV6
