@@ -13,7 +13,7 @@
 // elsewhere on the machine spreads over all cases); the medians over the
 // rounds are printed with the ratios to (a), (d)/(c) and (d)/(b).
 //
-//	go run ./bench/dataplane [-rounds 5] [-d 5s] [-c 32] [-t 2] [-ours path]
+//	go run ./bench/dataplane [-rounds 7] [-d 3s] [-c 32] [-t 2] [-ours path]
 package main
 
 import (
@@ -44,8 +44,8 @@ const (
 )
 
 var (
-	rounds   = flag.Int("rounds", 5, "rounds (the median is reported)")
-	duration = flag.Duration("d", 5*time.Second, "wrk duration of each measurement")
+	rounds   = flag.Int("rounds", 7, "rounds (the median is reported)")
+	duration = flag.Duration("d", 3*time.Second, "wrk duration of each measurement")
 	conns    = flag.Int("c", 32, "wrk connections")
 	threads  = flag.Int("t", 2, "wrk threads")
 	ours     = flag.String("ours", "", "keepalived-go binary (default: built from ./cmd/keepalived)")
@@ -143,13 +143,13 @@ func main() {
 		}
 	}
 	fmt.Printf("\nmedians of %d rounds, wrk -t%d -c%d -d%v, 2 nginx real servers\n", *rounds, *threads, *conns, *duration)
-	fmt.Printf("%-12s %-10s %12s %10s %10s %10s\n", "case", "mode", "req/s", "x (a)", "p99", "x (a)")
+	fmt.Printf("%-12s %-10s %12s %8s %10s %10s %8s\n", "case", "mode", "req/s", "spread", "x (a)", "p99", "x (a)")
 	med := make([][]result, len(variants))
 	for i, v := range variants {
 		med[i] = make([]result, len(modes))
 		for j, m := range modes {
 			med[i][j] = median(res[i][j])
-			fmt.Printf("%-12s %-10s %12.0f %10.2f %10v %10.2f\n", v.name, m.name, med[i][j].rps, med[i][j].rps/med[0][j].rps,
+			fmt.Printf("%-12s %-10s %12.0f %7.0f%% %10.2f %10v %8.2f\n", v.name, m.name, med[i][j].rps, spread(res[i][j]), med[i][j].rps/med[0][j].rps,
 				med[i][j].p99, float64(med[i][j].p99)/float64(med[0][j].p99))
 		}
 	}
@@ -457,7 +457,17 @@ func parseWrk(s string) (result, error) {
 	rps, _ := strconv.ParseFloat(m[1], 64)
 	v, _ := strconv.ParseFloat(p[1], 64)
 	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[p[2]]
-	return result{rps: rps, p99: time.Duration(v * float64(unit))}, nil
+	return result{rps: rps, p99: time.Duration(v * float64(unit)).Round(10 * time.Microsecond)}, nil
+}
+
+// spread is (max-min)/median of the rounds' requests/s, in percent: how
+// noisy the machine was.
+func spread(rs []result) float64 {
+	lo, hi := rs[0].rps, rs[0].rps
+	for _, r := range rs {
+		lo, hi = min(lo, r.rps), max(hi, r.rps)
+	}
+	return 100 * (hi - lo) / median(rs).rps
 }
 
 func median(rs []result) result {
@@ -468,5 +478,5 @@ func median(rs []result) result {
 	}
 	slices.Sort(rps)
 	slices.Sort(p99)
-	return result{rps: rps[len(rps)/2], p99: p99[len(p99)/2].Round(time.Microsecond)}
+	return result{rps: rps[len(rps)/2], p99: p99[len(p99)/2].Round(10 * time.Microsecond)}
 }
