@@ -83,7 +83,9 @@ ip addr add 198.51.100.11/32 dev lo; ip addr add 198.51.100.12/32 dev lo
 mkdir -p /www; echo ok > /www/index.html
 busybox httpd -p 198.51.100.12:80 -h /www
 want=$((NVS * NRS + 2))
-count() { ipvsadm -Ln | grep -c -- '-> [0-9]'; }
+# /proc/net/ip_vs is read under RCU: polling it does not hold the IPVS
+# mutex the daemon's netlink requests need (an ipvsadm -Ln dump does).
+count() { grep -c '^  -> [0-9A-F]' /proc/net/ip_vs; }
 for r in $(seq 1 ROUNDS); do
   for impl in ours keepalived; do
     busybox httpd -f -p 198.51.100.11:80 -h /www & web=$!
@@ -93,20 +95,24 @@ for r in $(seq 1 ROUNDS); do
     /opt/$impl -C -n -l -D -f /opt/k.conf -p /run/k.pid -r /run/v.pid -c /run/c.pid > /tmp/$impl.log 2>&1 &
     kpid=$!
     n=0
-    for i in $(seq 1 2400); do n=$(count); [ "$n" -ge "$want" ] && break; sleep 0.05; done
+    for i in $(seq 1 3000); do n=$(count); [ "$n" -ge "$want" ] && break; sleep 0.1; done
     t1=$EPOCHREALTIME
     if [ "$n" -lt "$want" ]; then echo "FAIL $impl programmed $n of $want"; tail -20 /tmp/$impl.log; fi
+    echo "CHECK $impl ipvsadm -Ln lists $(ipvsadm -Ln | grep -c -- '-> [0-9]') destinations"
     sleep 1
     t2=$EPOCHREALTIME
     kill $web
     for i in $(seq 1 1000); do ipvsadm -Ln -t 192.0.2.1:80 | grep -q 198.51.100.11 || break; sleep 0.01; done
     t3=$EPOCHREALTIME
     echo "RESULT $impl $r $(awk "BEGIN{print $t1 - $t0}") $(awk "BEGIN{print $t3 - $t2}")"
-    kill -TERM $kpid; wait $kpid
+    # Not timed: stop hard (keepalived's removal of 10,000 entries one
+    # by one at SIGTERM takes minutes here), then clear the table.
+    kill -9 $kpid $(cat /run/c.pid 2>/dev/null) 2>/dev/null; wait $kpid
+    rm -f /run/k.pid /run/c.pid /run/v.pid
     ipvsadm -C
   done
 done
-grep -h -i -E 'error|fail' /tmp/ours.log /tmp/keepalived.log | grep -v 'TCP connection to' | head -20
+grep -h -i -E 'error|fail' /tmp/ours.log /tmp/keepalived.log | grep -v -E 'TCP connection to|TCP_CHECK on service' | head -20
 `
 
 func main() {
@@ -162,7 +168,7 @@ func main() {
 			prog[f[1]] = append(prog[f[1]], p)
 			rm[f[1]] = append(rm[f[1]], r)
 			fmt.Fprintf(os.Stderr, "round %s %-10s program %.2f s, removal %.3f s\n", f[2], f[1], p, r)
-		} else if len(f) > 0 && f[0] != "RESULT" {
+		} else if len(f) > 0 && (f[0] == "FAIL" || f[0] == "CHECK") {
 			fmt.Fprintln(os.Stderr, "vm:", sc.Text())
 		}
 	}
