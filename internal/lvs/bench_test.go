@@ -19,8 +19,7 @@ func BenchmarkSyncOneRealServer(b *testing.B) {
 		}
 		src.WriteString("}\n")
 	}
-	t := &testing.T{}
-	cfg := parse(t, src.String())
+	cfg := parse(b, src.String())
 	m, _ := New(cfg, nil)
 	rec := NewReconciler(NewFake())
 	if _, err := rec.Start(m.Desired(), false); err != nil {
