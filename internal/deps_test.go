@@ -66,6 +66,9 @@ var allowed = map[string][]string{
 	// bench/failover builds its lab with sys/lab (a benchmark tool, not
 	// part of the daemon).
 	"bench/failover": {"internal/sys/lab"},
+	// bench/dataplane too; bench/ipvsprog boots the VM runner.
+	"bench/dataplane": {"internal/sys/lab"},
+	"bench/ipvsprog":  {"internal/testutil/vmrun"},
 }
 
 // belowDaemon is every package daemon may join.

@@ -358,8 +358,8 @@ func (m *Model) Desired() []ServiceState {
 
 func (vs *vsState) dests(se serviceEntry) []DestState {
 	sorryUp := vs.sorry != nil && vs.sorry.alive
-	var out []DestState
-	seen := map[DestKey]int{}
+	out := make([]DestState, 0, len(vs.rss)+1)
+	seen := make(map[DestKey]int, len(vs.rss)+1)
 	add := func(rs *rsState, weight int) {
 		d := rs.destination(se, weight)
 		if i, ok := seen[d.Key]; ok {

@@ -9,7 +9,7 @@ import (
 )
 
 // parse builds a config from src, failing on errors.
-func parse(t *testing.T, src string) *config.Config {
+func parse(t testing.TB, src string) *config.Config {
 	t.Helper()
 	cfg, diags := config.Parse("test.conf", []byte(src), config.Options{})
 	for _, d := range diags {

@@ -40,6 +40,8 @@ func diffService(w, h ServiceState) []Change {
 	var out []Change
 	if !sameService(w.Service, h.Service) {
 		out = append(out, Change{Op: UpdateService, Service: w.Service})
+	} else if sameDests(w.Dests, h.Dests) {
+		return nil // the common case of a sync: this service did not change
 	}
 	wantD := map[DestKey]Destination{}
 	for _, d := range w.Dests {
@@ -62,6 +64,12 @@ func diffService(w, h ServiceState) []Change {
 		}
 	}
 	return out
+}
+
+// sameDests says whether two destination lists hold the same
+// destinations in the same order (counters aside), without allocating.
+func sameDests(a, b []DestState) bool {
+	return slices.EqualFunc(a, b, func(x, y DestState) bool { return x.Destination == y.Destination })
 }
 
 // sameService compares what an update can change; the netmask only
@@ -92,8 +100,12 @@ func index(list []ServiceState) map[ServiceKey]ServiceState {
 }
 
 func sorted(list []ServiceState) []ServiceState {
+	cmp := func(a, b ServiceState) int { return compareServiceKeys(a.Key, b.Key) }
+	if slices.IsSortedFunc(list, cmp) { // Desired's order: no copy
+		return list
+	}
 	out := slices.Clone(list)
-	slices.SortFunc(out, func(a, b ServiceState) int { return compareServiceKeys(a.Key, b.Key) })
+	slices.SortFunc(out, cmp)
 	return out
 }
 

@@ -26,6 +26,9 @@ type Dataplane struct {
 	// flush removes every service at once (IPVS_CMD_FLUSH); nil removes
 	// them one by one.
 	flush func() error
+	// batch, when set, makes Apply's changes in batches (batch.go);
+	// nil makes them one by one through c.
+	batch *batchConn
 	// closers release the netlink sockets.
 	closers []io.Closer
 }
@@ -57,6 +60,11 @@ func New() (*Dataplane, error) {
 	}
 	d.closers = append(d.closers, conn)
 	d.flush = func() error { return flushAll(conn, family) }
+	if d.batch, err = dialBatch(family.ID); err != nil {
+		d.Close()
+		return nil, openError(err)
+	}
+	d.closers = append(d.closers, d.batch)
 	return d, nil
 }
 
@@ -93,12 +101,17 @@ func (d *Dataplane) Close() error {
 // Name is "ipvs".
 func (d *Dataplane) Name() string { return "ipvs" }
 
-// Apply makes the changes one by one and stops at the first failure,
-// returning an *lvs.ApplyError that says how many were applied. Adding a
+// Apply makes the changes in order and stops at the first failure,
+// returning an *lvs.ApplyError that says how many were applied before it
+// (on the kernel, later changes of the same batch may have been made
+// too: see applyBatch). Adding a
 // service or destination that exists fails (EEXIST), as does removing one
 // that does not: the caller's model is expected to know what the kernel
 // holds.
 func (d *Dataplane) Apply(changes []lvs.Change) error {
+	if d.batch != nil {
+		return d.applyBatch(changes)
+	}
 	for i, ch := range changes {
 		if err := d.apply(ch); err != nil {
 			return &lvs.ApplyError{Done: i, Change: ch, Err: err}

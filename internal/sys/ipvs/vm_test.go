@@ -342,3 +342,43 @@ func or(s, dflt string) string {
 	}
 	return s
 }
+
+// TestInVMBatches applies more changes than one batch carries, then a
+// list whose refused change sits in the second batch: Done counts the
+// changes before it, and the kernel agrees with the model afterwards.
+func TestInVMBatches(t *testing.T) {
+	d := inVM(t)
+	m := &model{}
+	var changes []lvs.Change
+	for i := range 3 {
+		svc := lvs.Service{Key: lvs.ServiceKey{Family: 4, Protocol: lvs.TCP, Addr: addr("192.0.2.10"), Port: uint16(8000 + i)}, Scheduler: "wrr"}
+		changes = append(changes, lvs.Change{Op: lvs.AddService, Service: svc})
+		for j := range 100 {
+			dst := lvs.Destination{Key: lvs.DestKey{Addr: addr("198.51.100.20"), Port: uint16(1000 + j)}, Weight: j%3 + 1, Method: lvs.NAT}
+			changes = append(changes, lvs.Change{Op: lvs.AddDest, Service: svc, Dest: dst})
+		}
+	}
+	if len(changes) <= 2*batchSize {
+		t.Fatalf("%d changes do not span three batches of %d", len(changes), batchSize)
+	}
+	mustApply(t, d, m, changes)
+	checkAgainstIPVSADM(t, d, m)
+
+	// Remove the first two services' destinations, one of them twice,
+	// in the second batch.
+	var del []lvs.Change
+	for _, c := range changes[:202] {
+		if c.Op == lvs.AddDest {
+			del = append(del, lvs.Change{Op: lvs.DelDest, Service: c.Service, Dest: c.Dest})
+		}
+	}
+	bad := batchSize + 10
+	refused := slices.Insert(slices.Clone(del[:bad]), bad, del[3])
+	err := d.Apply(refused)
+	var ae *lvs.ApplyError
+	if !errors.As(err, &ae) || ae.Done != bad || !errors.Is(err, syscall.ENOENT) || ae.Change != del[3] {
+		t.Fatalf("Apply = %v; want an ApplyError after %d changes wrapping ENOENT", err, bad)
+	}
+	m.apply(del[:bad])
+	checkAgainstIPVSADM(t, d, m)
+}
