@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/nftables"
+	"github.com/mdlayher/netlink"
 
 	"github.com/keepalived-go/keepalived/internal/lvs"
 	"github.com/keepalived-go/keepalived/internal/testutil/netnstest"
@@ -57,7 +58,7 @@ func newLab(t *testing.T) *lab {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	conn, err := nftables.New(nftables.WithNetNSFd(int(f.Fd())))
+	conn, err := nftables.New(nftables.WithNetNSFd(int(f.Fd())), nftables.WithSockOptions(func(c *netlink.Conn) error { return c.SetReadBuffer(8 << 20) }))
 	if err != nil {
 		t.Fatal(err)
 	}
