@@ -30,9 +30,9 @@ const DRTableName = "keepalived_go_dr"
 type Dataplane struct {
 	mu    sync.Mutex
 	conn  *nftables.Conn
-	table *nftables.Table    // inet keepalived_go: NAT services
-	dr4   *nftables.Table    // ip keepalived_go_dr: DR services over IPv4
-	dr6   *nftables.Table    // ip6 keepalived_go_dr: DR services over IPv6
+	table *nftables.Table // inet keepalived_go: NAT services
+	dr4   *nftables.Table // ip keepalived_go_dr: DR services over IPv4
+	dr6   *nftables.Table // ip6 keepalived_go_dr: DR services over IPv6
 }
 
 var _ lvs.Dataplane = (*Dataplane)(nil)
