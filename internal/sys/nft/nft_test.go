@@ -201,6 +201,11 @@ func TestIntegrationNAT(t *testing.T) {
 	if c := count(l.get(t, 10)); len(c) != 1 {
 		t.Errorf("sh: one client went to %v", c)
 	}
+	// mh: a 4093-slot map, more than one netlink attribute holds.
+	syncTo(t, r, service("mh", 0, dest(11, 1), dest(12, 1)))
+	if c := count(l.get(t, 10)); len(c) != 1 {
+		t.Errorf("mh: one client went to %v", c)
+	}
 
 	syncTo(t, r, service("rr", 0, dest(11, 1), dest(12, 0)))
 	if c := count(l.get(t, 6)); c["rs1"] != 6 {
