@@ -31,6 +31,11 @@ import (
 // chain sees packets after the mangle priority, for fwmark services whose
 // mark iptables or nftables rules set there.
 
+// drTableSize is the Maglev table size of DR's rr and wrr (a prime): a
+// share is within 1/1021 of its weight's, and a thousand services stay a
+// million map elements.
+const drTableSize = 1021
+
 // drPriorityMark is the priority of the chain for fwmark services: just
 // after mangle, where marks are set.
 var drPriorityMark = nftables.ChainPriorityRef(*nftables.ChainPriorityMangle + 1)
@@ -117,7 +122,7 @@ func drSchedTable(sched string, dests []lvs.Destination) []slot {
 		}
 		keys, weights, live = append(keys, d.Key), append(weights, w), append(live, i)
 	}
-	t := maglevTable(keys, weights, maglevTableSize)
+	t := maglevTable(keys, weights, drTableSize)
 	for j, s := range t {
 		t[j] = live[s]
 	}

@@ -58,7 +58,7 @@ func newDRLab(t *testing.T) *drLab {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	conn, err := nftables.New(nftables.WithNetNSFd(int(f.Fd())))
+	conn, err := nftables.New(nftables.WithNetNSFd(int(f.Fd())), nftables.WithSockOptions(BigBuffers))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestIntegrationDR(t *testing.T) {
 	for _, want := range []string{
 		"type filter hook prerouting priority raw; policy accept;",
 		"ip daddr 192.0.2.100 tcp dport 8080 counter packets",
-		"jhash ip saddr . ip daddr . th sport . th dport mod 4093 seed 0x4b41 vmap @m",
+		"jhash ip saddr . ip daddr . th sport . th dport mod 1021 seed 0x4b41 vmap @m",
 		"dup to 192.0.2.11 drop",
 		"dup to 192.0.2.12 drop",
 	} {

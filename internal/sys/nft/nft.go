@@ -39,14 +39,40 @@ var _ lvs.Dataplane = (*Dataplane)(nil)
 
 // Open returns a Dataplane programming the current network namespace.
 func Open() (*Dataplane, error) {
-	// A larger receive buffer: the kernel's error for a big batch echoes
-	// the request, which the default buffer cannot hold (ENOBUFS would
-	// hide the error).
-	c, err := nftables.New(nftables.AsLasting(), nftables.WithSockOptions(func(c *netlink.Conn) error { return c.SetReadBuffer(4 << 20) }))
+	c, err := nftables.New(nftables.AsLasting(), nftables.WithSockOptions(BigBuffers))
 	if err != nil {
 		return nil, fmt.Errorf("nftables: %w", err)
 	}
 	return New(c), nil
+}
+
+// BigBuffers raises a netlink socket's buffer limits (a limit, not an
+// allocation): one batch is one message, which must fit the send buffer
+// (thousands of real servers make megabytes), and the kernel acknowledges
+// every message of it at once into the receive buffer (whose overflow,
+// ENOBUFS, would also hide the kernel's error). As nft does, with
+// SO_SNDBUFFORCE/SO_RCVBUFFORCE (CAP_NET_ADMIN), else within the sysctl
+// maximum.
+func BigBuffers(c *netlink.Conn) error {
+	const size = 256 << 20
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, size)
+		if serr == nil {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, size)
+		}
+	}); err != nil {
+		return err
+	}
+	if serr != nil {
+		_ = c.SetWriteBuffer(size)
+		_ = c.SetReadBuffer(size)
+	}
+	return nil
 }
 
 // New returns a Dataplane using conn (tests pass one opened in a
@@ -145,49 +171,40 @@ func hasTable(tables []*nftables.Table, t *nftables.Table) bool {
 	return slices.ContainsFunc(tables, func(x *nftables.Table) bool { return x.Name == t.Name && x.Family == t.Family })
 }
 
-// readTable loads the services of one table.
+// readTable loads the services of one table, from one dump of its rules.
 func (d *Dataplane) readTable(t *nftables.Table, dr bool) ([]*svcState, error) {
-	rules, err := d.conn.GetRules(t, chain(t, "services"))
+	rules, err := dumpRules(d.conn.NetNS, t)
 	if err != nil {
-		return nil, fmt.Errorf("list chain services of table %s: %w", t.Name, err)
+		return nil, err
 	}
 	var out []*svcState
 	byID := map[int]*svcState{}
 	for _, r := range rules {
+		if r.chain != "services" {
+			continue
+		}
 		var rec svcRecord
-		if err := json.Unmarshal(r.UserData, &rec); err != nil {
+		if err := json.Unmarshal(r.userData, &rec); err != nil {
 			return nil, fmt.Errorf("table %s: service rule without our userdata: %w", t.Name, err)
 		}
 		s := &svcState{id: rec.ID, dr: dr, state: lvs.ServiceState{Service: rec.Service}}
-		s.state.Stats = counterStats(r.Exprs, dr)
+		s.state.Stats = counterStats(r, dr)
 		out = append(out, s)
 		byID[rec.ID] = s
 	}
-	chains, err := d.conn.ListChainsOfTableFamily(t.Family)
-	if err != nil {
-		return nil, fmt.Errorf("list chains: %w", err)
-	}
-	for _, c := range chains {
-		if c.Table.Name != t.Name {
+	seen := map[string]bool{}
+	for _, r := range rules {
+		id, dest, ok := parseDestChain(r.chain)
+		if !ok || byID[id] == nil || seen[r.chain] {
 			continue
 		}
-		id, dest, ok := parseDestChain(c.Name)
-		if !ok || byID[id] == nil {
-			continue
-		}
-		rules, err := d.conn.GetRules(t, c)
-		if err != nil {
-			return nil, fmt.Errorf("list chain %s: %w", c.Name, err)
-		}
-		if len(rules) == 0 {
-			continue
-		}
+		seen[r.chain] = true // its first rule
 		var rec destRecord
-		if err := json.Unmarshal(rules[0].UserData, &rec); err != nil {
-			return nil, fmt.Errorf("chain %s: destination rule without our userdata: %w", c.Name, err)
+		if err := json.Unmarshal(r.userData, &rec); err != nil {
+			return nil, fmt.Errorf("chain %s: destination rule without our userdata: %w", r.chain, err)
 		}
 		s := byID[id]
-		s.state.Dests = append(s.state.Dests, lvs.DestState{Destination: rec.Dest, Stats: counterStats(rules[0].Exprs, dr)})
+		s.state.Dests = append(s.state.Dests, lvs.DestState{Destination: rec.Dest, Stats: counterStats(r, dr)})
 		s.dests = append(s.dests, dest)
 	}
 	return out, nil
@@ -195,16 +212,14 @@ func (d *Dataplane) readTable(t *nftables.Table, dr bool) ([]*svcState, error) {
 
 // counterStats reads a rule's counter: NAT rules see a connection's first
 // packet only (connections), DR rules every packet from the clients.
-func counterStats(exprs []expr.Any, dr bool) lvs.Stats {
-	for _, e := range exprs {
-		if c, ok := e.(*expr.Counter); ok {
-			if dr {
-				return lvs.Stats{InPkts: c.Packets, InBytes: c.Bytes}
-			}
-			return lvs.Stats{Conns: c.Packets, InPkts: c.Packets, InBytes: c.Bytes}
-		}
+func counterStats(r dumpedRule, dr bool) lvs.Stats {
+	switch {
+	case !r.counted:
+		return lvs.Stats{}
+	case dr:
+		return lvs.Stats{InPkts: r.packets, InBytes: r.bytes}
 	}
-	return lvs.Stats{}
+	return lvs.Stats{Conns: r.packets, InPkts: r.packets, InBytes: r.bytes}
 }
 
 // State implements lvs.Dataplane. Counters: Conns (and InPkts, InBytes)

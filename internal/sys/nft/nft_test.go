@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/google/nftables"
-	"github.com/mdlayher/netlink"
 
 	"github.com/keepalived-go/keepalived/internal/lvs"
 	"github.com/keepalived-go/keepalived/internal/testutil/netnstest"
@@ -58,7 +57,7 @@ func newLab(t *testing.T) *lab {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	conn, err := nftables.New(nftables.WithNetNSFd(int(f.Fd())), nftables.WithSockOptions(func(c *netlink.Conn) error { return c.SetReadBuffer(8 << 20) }))
+	conn, err := nftables.New(nftables.WithNetNSFd(int(f.Fd())), nftables.WithSockOptions(BigBuffers))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -186,7 +186,7 @@ func TestDRSchedTable(t *testing.T) {
 	for _, s := range tab {
 		n[s]++
 	}
-	if len(tab) != maglevTableSize || n[2] != 0 {
+	if len(tab) != drTableSize || n[2] != 0 {
 		t.Fatalf("wrr table: %d slots, %v", len(tab), n)
 	}
 	if r := float64(n[0]) / float64(n[1]); r < 2.9 || r > 3.1 {
