@@ -5,6 +5,7 @@
 package control
 
 import (
+	"encoding/json"
 	"net/netip"
 	"time"
 )
@@ -27,8 +28,21 @@ type Status struct {
 	VirtualServers []VirtualServer `json:"virtual_servers"`
 	// LVSTable is the dataplane's table as ipvsadm -Ln --stats prints it
 	// (what `keepalivedctl lvs list` shows).
-	LVSTable  string `json:"lvs_table,omitempty"`
-	Dataplane string `json:"dataplane,omitempty"`
+	LVSTable string `json:"lvs_table,omitempty"`
+	// LVS is the same table in every layout keepalivedctl lvs list can
+	// print.
+	LVS       LVSView `json:"lvs,omitzero"`
+	Dataplane string  `json:"dataplane,omitempty"`
+}
+
+// LVSView is the dataplane's table as ipvsadm -Ln (List), -Ln --stats
+// (Stats) and -Ln --rate (Rate) print it, and as data (Services: the
+// daemon's JSON of what the dataplane holds, for lvs list --json).
+type LVSView struct {
+	List     string          `json:"list,omitempty"`
+	Stats    string          `json:"stats,omitempty"`
+	Rate     string          `json:"rate,omitempty"`
+	Services json.RawMessage `json:"services,omitempty"`
 }
 
 // Instance is one VRRP instance.

@@ -38,7 +38,7 @@ type checkerRole struct {
 	reload chan reloadReq
 	// table asks Run for the dataplane's table (the dataplane is only
 	// used from Run's goroutine).
-	table chan chan string
+	table chan chan control.LVSView
 
 	queue eventQueue
 }
@@ -90,7 +90,7 @@ func newCheckerRole(c *config.Config, o Options) (*checkerRole, error) {
 	if len(c.VirtualServers) == 0 {
 		return nil, nil
 	}
-	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq), table: make(chan chan string),
+	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq), table: make(chan chan control.LVSView),
 		queue: eventQueue{wake: make(chan struct{}, 1)}}, nil
 }
 
@@ -185,12 +185,7 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 				log.Error(fmt.Sprintf("Cannot update the virtual servers: %v", err))
 			}
 		case answer := <-cr.table:
-			st, err := dp.State()
-			if err != nil {
-				answer <- fmt.Sprintf("cannot read the %s dataplane: %v\n", dp.Name(), err)
-				continue
-			}
-			answer <- lvs.RenderString(st, lvs.WithStats)
+			answer <- lvsView(dp)
 		case req := <-cr.reload:
 			// Checkers restart on the new configuration from each real
 			// server's state (their retry counters start again); the
@@ -388,19 +383,29 @@ func (cr *checkerRole) Reload(ctx context.Context, c *config.Config) error {
 }
 
 // Table is the dataplane's table as ipvsadm -Ln --stats renders it.
-func (cr *checkerRole) Table(ctx context.Context) string {
-	answer := make(chan string, 1)
+func (cr *checkerRole) Table(ctx context.Context) control.LVSView {
+	answer := make(chan control.LVSView, 1)
 	select {
 	case cr.table <- answer:
 	case <-ctx.Done():
-		return ""
+		return control.LVSView{}
 	}
 	select {
-	case s := <-answer:
-		return s
+	case v := <-answer:
+		return v
 	case <-ctx.Done():
-		return ""
+		return control.LVSView{}
 	}
+}
+
+// lvsView reads the dataplane's table for the control socket.
+func lvsView(dp lvs.Dataplane) control.LVSView {
+	st, err := dp.State()
+	if err != nil {
+		msg := fmt.Sprintf("cannot read the %s dataplane: %v\n", dp.Name(), err)
+		return control.LVSView{List: msg, Stats: msg, Rate: msg}
+	}
+	return RenderLVS(st)
 }
 
 // Status renders the model for the control socket.

@@ -50,7 +50,8 @@ func (c *controller) Status(ctx context.Context) control.Status {
 	if c.checker != nil {
 		st.VirtualServers, st.Dataplane = c.checker.Status(ctx)
 		tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		st.LVSTable = c.checker.Table(tctx)
+		v := c.checker.Table(tctx)
+		st.LVSTable, st.LVS = v.Stats, v
 		cancel()
 	}
 	return st

@@ -250,6 +250,12 @@ func (pc *parentControl) Status(ctx context.Context) control.Status {
 			st.Dataplane = cs.Dataplane
 		}
 		st.LVSTable += cs.LVSTable
+		st.LVS.List += cs.LVS.List
+		st.LVS.Stats += cs.LVS.Stats
+		st.LVS.Rate += cs.LVS.Rate
+		if cs.LVS.Services != nil {
+			st.LVS.Services = cs.LVS.Services
+		}
 	}
 	return st
 }

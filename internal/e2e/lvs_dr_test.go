@@ -47,8 +47,9 @@ func buildCtl(t *testing.T) string {
 }
 
 // lvsDests runs keepalivedctl lvs list against n and returns the real
-// servers it lists under the virtual server vs ("TCP  192.0.2.100:80"),
-// and the whole output.
+// servers it lists under the virtual server vs ("TCP  192.0.2.100:80")
+// with their forwarding method ("192.0.2.11:80 Route"), and the whole
+// output.
 func lvsDests(t *testing.T, ctl string, n *node, vs string) ([]string, string) {
 	t.Helper()
 	out, err := exec.Command(ctl, "lvs", "list", "--socket", filepath.Join(n.dir, "keepalived.ctl")).CombinedOutput()
@@ -62,8 +63,8 @@ func lvsDests(t *testing.T, ctl string, n *node, vs string) ([]string, string) {
 		case strings.HasPrefix(line, vs):
 			in = true
 		case strings.HasPrefix(line, "  -> ") && in:
-			if f := strings.Fields(line); len(f) > 1 && f[1] != "RemoteAddress:Port" {
-				dests = append(dests, f[1])
+			if f := strings.Fields(line); len(f) > 2 && f[1] != "RemoteAddress:Port" {
+				dests = append(dests, f[1]+" "+f[2])
 			}
 		default:
 			in = false
@@ -98,7 +99,7 @@ func TestLVSDRExample(t *testing.T) {
 	t.Logf("lb1 is MASTER")
 
 	const url, vs = "http://192.0.2.100/", "TCP  192.0.2.100:80"
-	both := []string{"192.0.2.11:80", "192.0.2.12:80"}
+	both := []string{"192.0.2.11:80 Route", "192.0.2.12:80 Route"}
 	waitFor(t, 10*time.Second, "both web servers through the VIP", func() bool {
 		got := ask(t, client, url, 8)
 		return count(got, "rs1")+count(got, "rs2") == 8 && count(got, "rs1") > 0 && count(got, "rs2") > 0
