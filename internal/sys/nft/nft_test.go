@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -234,6 +235,18 @@ func TestIntegrationNAT(t *testing.T) {
 	defer conn.Close()
 	br := bufio.NewReader(conn)
 	first = keepAliveGet(t, conn, br)
+	// The open connection is in the dataplane's connection list.
+	conns, err := l.dp.Conns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := netip.MustParseAddrPort(conn.LocalAddr().String())
+	if !slices.ContainsFunc(conns, func(c lvs.Conn) bool {
+		return c.Client == local && c.Virtual == netip.AddrPortFrom(vip, 80) && c.State == "ESTABLISHED" &&
+			c.Dest == netip.AddrPortFrom(map[string]lvs.Destination{"rs1": dest(11, 1), "rs2": dest(12, 1)}[first].Key.Addr, 8080)
+	}) {
+		t.Errorf("Conns lacks %s -> %s (%s): %v", local, netip.AddrPortFrom(vip, 80), first, conns)
+	}
 	other := map[string]lvs.Destination{"rs1": dest(12, 1), "rs2": dest(11, 1)}[first]
 	syncTo(t, r, service("rr", 0, other))
 	if again := keepAliveGet(t, conn, br); again != first {
