@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
+	"github.com/keepalived-go/keepalived/internal/control"
 	"github.com/spf13/pflag"
 )
 
@@ -71,4 +73,27 @@ func countTrue(bs ...bool) int {
 		}
 	}
 	return n
+}
+
+// lvsConnsVerb is keepalivedctl lvs conns: the dataplane's connections
+// as ipvsadm -Lnc prints them (kernel IPVS: its connection table;
+// nftables: the conntrack entries of the NAT services, DR keeping none).
+var lvsConnsVerb = ctlVerb{
+	name:    "conns",
+	summary: "list the connections the dataplane tracks, as ipvsadm -Lnc prints them",
+	flags: func(fs *pflag.FlagSet) func(context.Context, ctlIO, []string) int {
+		fs.BoolP("numeric", "n", true, "numeric addresses and ports (always: accepted for ipvsadm's habit)")
+		socket := socketFlag(fs)
+		return func(ctx context.Context, cio ctlIO, _ []string) int {
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			conns, err := control.Client{Path: *socket}.LVSConns(ctx)
+			if err != nil {
+				fmt.Fprintf(cio.stderr, "keepalivedctl: %v\n", err)
+				return exitFatal
+			}
+			fmt.Fprint(cio.stdout, conns)
+			return 0
+		}
+	},
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -98,5 +99,65 @@ func TestKeepalivedctlLVSGolden(t *testing.T) {
 	if code := RunKeepalivedctl(ctx, []string{"lvs", "list", "--socket", sock2}, &out, &errb); code != exitFatal ||
 		!bytes.Contains(errb.Bytes(), []byte("runs no virtual servers")) {
 		t.Errorf("no virtual servers: exit %d, %q", code, errb.String())
+	}
+}
+
+// connsDaemon is a fake daemon that lists connections.
+type connsDaemon struct {
+	fakeDaemon
+	conns string
+	err   error
+}
+
+func (c connsDaemon) LVSConns(context.Context) (string, error) { return c.conns, c.err }
+
+func TestKeepalivedctlLVSConns(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var b bytes.Buffer
+	if err := lvs.RenderConns(&b, []lvs.Conn{
+		{Protocol: lvs.TCP, Client: netip.MustParseAddrPort("192.0.2.10:41001"), Virtual: netip.MustParseAddrPort("192.0.2.100:80"),
+			Dest: netip.MustParseAddrPort("198.51.100.11:80"), State: "ESTABLISHED", Expires: 431999 * time.Second},
+		{Protocol: lvs.TCP, Client: netip.MustParseAddrPort("192.0.2.10:41002"), Virtual: netip.MustParseAddrPort("192.0.2.100:80"),
+			Dest: netip.MustParseAddrPort("198.51.100.12:80"), State: "TIME_WAIT", Expires: 118 * time.Second},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	serve := func(h control.Handler) string {
+		sock := filepath.Join(t.TempDir(), "k.ctl")
+		go control.Serve(ctx, sock, h)
+		for range 200 {
+			if _, err := os.Stat(sock); err == nil {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return sock
+	}
+	sock := serve(connsDaemon{conns: b.String()})
+	var out, errb bytes.Buffer
+	if code := RunKeepalivedctl(ctx, []string{"lvs", "conns", "-n", "--socket", sock}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	path := filepath.Join("testdata", "ctl", "lvs_conns.txt")
+	if *updateScripts {
+		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if want, err := os.ReadFile(path); err != nil || !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("output differs from %s (%v):\n%s", path, err, out.String())
+	}
+	for _, tc := range []struct {
+		h    control.Handler
+		want string
+	}{
+		{connsDaemon{err: errors.New("the nftables dataplane cannot list connections")}, "keepalivedctl: the nftables dataplane cannot list connections\n"},
+		{fakeDaemon{}, "keepalivedctl: this daemon cannot list connections\n"},
+	} {
+		out.Reset()
+		errb.Reset()
+		if code := RunKeepalivedctl(ctx, []string{"lvs", "conns", "--socket", serve(tc.h)}, &out, &errb); code != exitFatal || errb.String() != tc.want {
+			t.Errorf("exit %d, stderr %q, want %q", code, errb.String(), tc.want)
+		}
 	}
 }

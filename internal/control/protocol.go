@@ -21,6 +21,13 @@ type Handler interface {
 	Reload(ctx context.Context) error
 }
 
+// ConnsHandler is a daemon that can list its dataplane's connections
+// (keepalivedctl lvs conns); a Handler may implement it.
+type ConnsHandler interface {
+	// LVSConns returns the connections as ipvsadm -Lnc prints them.
+	LVSConns(ctx context.Context) (string, error)
+}
+
 // request is one command on the socket: a JSON object on one line.
 type request struct {
 	Command string `json:"command"`
@@ -31,6 +38,7 @@ type response struct {
 	OK     bool    `json:"ok"`
 	Error  string  `json:"error,omitempty"`
 	Status *Status `json:"status,omitempty"`
+	Conns  string  `json:"conns,omitempty"`
 }
 
 // SocketPath is the control socket beside a pid file:
@@ -90,6 +98,17 @@ func serveConn(ctx context.Context, c net.Conn, h Handler) {
 			} else {
 				resp.OK = true
 			}
+		case "lvs_conns":
+			ch, ok := h.(ConnsHandler)
+			if !ok {
+				resp.Error = "this daemon cannot list connections"
+				break
+			}
+			if conns, err := ch.LVSConns(ctx); err != nil {
+				resp.Error = err.Error()
+			} else {
+				resp.OK, resp.Conns = true, conns
+			}
 		default:
 			resp.Error = fmt.Sprintf("unknown command %q", req.Command)
 		}
@@ -148,4 +167,14 @@ func (cl Client) Status(ctx context.Context) (Status, error) {
 func (cl Client) Reload(ctx context.Context) error {
 	_, err := cl.call(ctx, "reload")
 	return err
+}
+
+// LVSConns asks for the dataplane's connections, as ipvsadm -Lnc prints
+// them.
+func (cl Client) LVSConns(ctx context.Context) (string, error) {
+	r, err := cl.call(ctx, "lvs_conns")
+	if err != nil {
+		return "", err
+	}
+	return r.Conns, nil
 }

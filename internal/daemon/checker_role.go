@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +40,7 @@ type checkerRole struct {
 	// table asks Run for the dataplane's table (the dataplane is only
 	// used from Run's goroutine).
 	table chan chan control.LVSView
+	conns chan chan connsAnswer
 
 	queue eventQueue
 }
@@ -90,7 +92,7 @@ func newCheckerRole(c *config.Config, o Options) (*checkerRole, error) {
 	if len(c.VirtualServers) == 0 {
 		return nil, nil
 	}
-	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq), table: make(chan chan control.LVSView),
+	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq), table: make(chan chan control.LVSView), conns: make(chan chan connsAnswer),
 		queue: eventQueue{wake: make(chan struct{}, 1)}}, nil
 }
 
@@ -186,6 +188,8 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 			}
 		case answer := <-cr.table:
 			answer <- lvsView(dp)
+		case answer := <-cr.conns:
+			answer <- lvsConns(dp)
 		case req := <-cr.reload:
 			// Checkers restart on the new configuration from each real
 			// server's state (their retry counters start again); the
@@ -396,6 +400,43 @@ func (cr *checkerRole) Table(ctx context.Context) control.LVSView {
 	case <-ctx.Done():
 		return control.LVSView{}
 	}
+}
+
+// connsAnswer is the dataplane's connections as ipvsadm -Lnc prints
+// them, or why they cannot be listed.
+type connsAnswer struct {
+	text string
+	err  error
+}
+
+// Conns asks Run for the dataplane's connections.
+func (cr *checkerRole) Conns(ctx context.Context) (string, error) {
+	answer := make(chan connsAnswer, 1)
+	select {
+	case cr.conns <- answer:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	select {
+	case a := <-answer:
+		return a.text, a.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func lvsConns(dp lvs.Dataplane) connsAnswer {
+	cl, ok := dp.(lvs.ConnLister)
+	if !ok {
+		return connsAnswer{err: fmt.Errorf("the %s dataplane cannot list connections", dp.Name())}
+	}
+	conns, err := cl.Conns()
+	if err != nil {
+		return connsAnswer{err: fmt.Errorf("cannot read the %s dataplane's connections: %w", dp.Name(), err)}
+	}
+	var b strings.Builder
+	_ = lvs.RenderConns(&b, conns)
+	return connsAnswer{text: b.String()}
 }
 
 // lvsView reads the dataplane's table for the control socket.

@@ -57,6 +57,14 @@ func (c *controller) Status(ctx context.Context) control.Status {
 	return st
 }
 
+// LVSConns implements control.ConnsHandler.
+func (c *controller) LVSConns(ctx context.Context) (string, error) {
+	if c.checker == nil {
+		return "", errors.New("this process runs no virtual servers")
+	}
+	return c.checker.Conns(ctx)
+}
+
 func instanceDTO(in vrrp.InstanceStatus) control.Instance {
 	return control.Instance{
 		Name: in.Name, VRID: in.VRID, Interface: in.Interface, State: in.State,

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -258,6 +259,26 @@ func (pc *parentControl) Status(ctx context.Context) control.Status {
 		}
 	}
 	return st
+}
+
+// LVSConns implements control.ConnsHandler: the checker child's answer.
+func (pc *parentControl) LVSConns(ctx context.Context) (string, error) {
+	pc.mu.Lock()
+	children := slices.Clone(pc.children)
+	pc.mu.Unlock()
+	err := errors.New("the daemon runs no virtual servers")
+	for _, ch := range children {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		conns, cerr := control.Client{Path: control.SocketPath(ch.pid)}.LVSConns(cctx)
+		cancel()
+		if cerr == nil {
+			return conns, nil
+		}
+		if !strings.Contains(cerr.Error(), "runs no virtual servers") {
+			err = cerr
+		}
+	}
+	return "", err
 }
 
 // Reload asks the main loop to reload and waits for the verdict.

@@ -113,6 +113,12 @@ func TestLVSDRExample(t *testing.T) {
 			t.Errorf("%s: keepalivedctl lvs list: real servers %v, want %v:\n%s", n.name, got, both, out)
 		}
 	}
+	// keepalivedctl lvs conns reaches the checker child through the
+	// parent; DR connections leave no state on an nftables director.
+	if out, err := exec.Command(ctl, "lvs", "conns", "--socket", filepath.Join(lb1.dir, "keepalived.ctl")).CombinedOutput(); err != nil ||
+		!strings.HasPrefix(string(out), "IPVS connection entries\npro expire state") {
+		t.Errorf("keepalivedctl lvs conns: %v\n%s", err, out)
+	}
 	// The director forwards without rewriting: the web servers see the
 	// client's address and answer it themselves (the director sees no
 	// reply, so its table counts only the client's packets).
