@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -46,12 +47,7 @@ func TestKeepalivedctlLVSGolden(t *testing.T) {
 	st.LVS = sampleLVS(t)
 	st.LVSTable = st.LVS.Stats
 	go control.Serve(ctx, sock, fakeDaemon{st: st})
-	for range 200 {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitSocket(t, sock)
 	for _, tc := range []struct {
 		golden string
 		args   []string
@@ -89,12 +85,7 @@ func TestKeepalivedctlLVSGolden(t *testing.T) {
 	// A daemon without virtual servers.
 	sock2 := filepath.Join(t.TempDir(), "k2.ctl")
 	go control.Serve(ctx, sock2, fakeDaemon{st: sampleStatus()})
-	for range 200 {
-		if _, err := os.Stat(sock2); err == nil {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitSocket(t, sock2)
 	errb.Reset()
 	if code := RunKeepalivedctl(ctx, []string{"lvs", "list", "--socket", sock2}, &out, &errb); code != exitFatal ||
 		!bytes.Contains(errb.Bytes(), []byte("runs no virtual servers")) {
@@ -126,12 +117,7 @@ func TestKeepalivedctlLVSConns(t *testing.T) {
 	serve := func(h control.Handler) string {
 		sock := filepath.Join(t.TempDir(), "k.ctl")
 		go control.Serve(ctx, sock, h)
-		for range 200 {
-			if _, err := os.Stat(sock); err == nil {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		waitSocket(t, sock)
 		return sock
 	}
 	sock := serve(connsDaemon{conns: b.String()})
@@ -160,4 +146,18 @@ func TestKeepalivedctlLVSConns(t *testing.T) {
 			t.Errorf("exit %d, stderr %q, want %q", code, errb.String(), tc.want)
 		}
 	}
+}
+
+// waitSocket waits until the control socket accepts connections (the
+// file appears at bind, before listen).
+func waitSocket(t *testing.T, path string) {
+	t.Helper()
+	for range 400 {
+		if c, err := net.Dial("unix", path); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("control socket %s never accepted", path)
 }
