@@ -40,7 +40,7 @@ type ctlNoun struct {
 var ctlNouns = []ctlNoun{
 	{name: "status", verbs: []ctlVerb{statusVerb}},
 	{name: "vrrp", verbs: []ctlVerb{vrrpShowVerb}},
-	{name: "lvs", verbs: []ctlVerb{lvsListVerb}},
+	{name: "lvs", verbs: []ctlVerb{lvsListVerb, lvsConnsVerb}},
 	{name: "check", verbs: []ctlVerb{checkShowVerb}},
 	{name: "reload", verbs: []ctlVerb{reloadVerb}},
 	{name: "config", verbs: []ctlVerb{configCheckVerb, configDumpVerb}},

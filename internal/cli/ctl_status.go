@@ -75,26 +75,6 @@ var vrrpShowVerb = statusVerbOf("show", "show the VRRP instances: state, priorit
 	writeInstances,
 	func(st control.Status) any { return st.Instances })
 
-var lvsListVerb = ctlVerb{
-	name:    "list",
-	summary: "show the virtual servers as the dataplane holds them, as ipvsadm -Ln --stats prints them",
-	flags: func(fs *pflag.FlagSet) func(context.Context, ctlIO, []string) int {
-		socket := socketFlag(fs)
-		return func(ctx context.Context, cio ctlIO, _ []string) int {
-			st, ok := fetchStatus(ctx, cio, *socket)
-			if !ok {
-				return exitFatal
-			}
-			if st.LVSTable == "" {
-				fmt.Fprintln(cio.stderr, "keepalivedctl: the daemon runs no virtual servers")
-				return exitFatal
-			}
-			fmt.Fprint(cio.stdout, st.LVSTable)
-			return 0
-		}
-	},
-}
-
 var reloadVerb = ctlVerb{
 	name:    "",
 	summary: "make the daemon reload its configuration (as SIGHUP); a configuration with errors is refused and the running one kept",

@@ -466,16 +466,27 @@ func (p *parser) lvsCheckDataplane() {
 		}
 		p.report(pos, Error, KindUnsupported, "lvs_sched %s is not supported by the nftables dataplane (lvs_dataplane nftables) - use rr, wrr, sh, dh or mh", vs.Sched)
 	}
-	// The nftables dataplane forwards by NAT only.
+	// The nftables dataplane forwards by NAT or DR (not TUN), one method
+	// per virtual server.
 	for _, vs := range p.cfg.VirtualServers {
-		if m := vs.Method.Method; m == "DR" || m == "TUN" {
-			p.report(vs.Pos, Error, KindUnsupported, "lb_kind %s is not supported by the nftables dataplane (lvs_dataplane nftables) - use NAT, or lvs_dataplane ipvs on a kernel with IPVS", m)
+		if vs.Method.Method == "TUN" {
+			p.report(vs.Pos, Error, KindUnsupported, "lb_kind TUN is not supported by the nftables dataplane (lvs_dataplane nftables) - use NAT or DR, or lvs_dataplane ipvs on a kernel with IPVS")
 			continue
 		}
+		used := map[string]bool{}
 		for _, rs := range vs.RealServers {
-			if m := rs.Method.Method; m == "DR" || m == "TUN" {
-				p.report(rs.Pos, Error, KindUnsupported, "lvs_method %s of real server %s is not supported by the nftables dataplane (lvs_dataplane nftables) - use NAT, or lvs_dataplane ipvs", m, rs.Addr)
+			switch m := rs.Method.Method; m {
+			case "TUN":
+				p.report(rs.Pos, Error, KindUnsupported, "lvs_method TUN of real server %s is not supported by the nftables dataplane (lvs_dataplane nftables) - use NAT or DR, or lvs_dataplane ipvs", rs.Addr)
+			case "NAT", "DR":
+				used[m] = true
 			}
+		}
+		if vs.SorryServer != nil && vs.SorryServerLVSMethod.Method == "TUN" {
+			p.report(vs.Pos, Error, KindUnsupported, "sorry_server_lvs_method TUN of virtual server %s is not supported by the nftables dataplane (lvs_dataplane nftables) - use NAT or DR", lvsFmtVS(vs))
+		}
+		if used["NAT"] && used["DR"] {
+			p.report(vs.Pos, Error, KindUnsupported, "virtual server %s mixes lvs_method NAT and DR among its real servers - the nftables dataplane (lvs_dataplane nftables) needs one forwarding method per virtual server", lvsFmtVS(vs))
 		}
 	}
 }

@@ -29,6 +29,13 @@ type MetricsSource interface {
 	Metrics(ctx context.Context) ([]byte, error)
 }
 
+// ConnsHandler is a daemon that can list its dataplane's connections
+// (keepalivedctl lvs conns); a Handler may implement it.
+type ConnsHandler interface {
+	// LVSConns returns the connections as ipvsadm -Lnc prints them.
+	LVSConns(ctx context.Context) (string, error)
+}
+
 // request is one command on the socket: a JSON object on one line.
 type request struct {
 	Command string `json:"command"`
@@ -41,6 +48,7 @@ type response struct {
 	Status *Status `json:"status,omitempty"`
 	// Metrics is the text format of the process's metrics.
 	Metrics string `json:"metrics,omitempty"`
+	Conns   string `json:"conns,omitempty"`
 }
 
 // SocketPath is the control socket beside a pid file:
@@ -110,6 +118,17 @@ func serveConn(ctx context.Context, c net.Conn, h Handler) {
 				resp.Error = err.Error()
 			} else {
 				resp.OK, resp.Metrics = true, string(b)
+			}
+		case "lvs_conns":
+			ch, ok := h.(ConnsHandler)
+			if !ok {
+				resp.Error = "this daemon cannot list connections"
+				break
+			}
+			if conns, err := ch.LVSConns(ctx); err != nil {
+				resp.Error = err.Error()
+			} else {
+				resp.OK, resp.Conns = true, conns
 			}
 		default:
 			resp.Error = fmt.Sprintf("unknown command %q", req.Command)
@@ -190,4 +209,14 @@ func (cl Client) Metrics(ctx context.Context) ([]*dto.MetricFamily, error) {
 		return nil, err
 	}
 	return ParseText([]byte(r.Metrics))
+}
+
+// LVSConns asks for the dataplane's connections, as ipvsadm -Lnc prints
+// them.
+func (cl Client) LVSConns(ctx context.Context) (string, error) {
+	r, err := cl.call(ctx, "lvs_conns")
+	if err != nil {
+		return "", err
+	}
+	return r.Conns, nil
 }

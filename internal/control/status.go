@@ -5,6 +5,7 @@
 package control
 
 import (
+	"encoding/json"
 	"net/netip"
 	"time"
 )
@@ -36,6 +37,9 @@ type Status struct {
 	// Processes are the daemon's processes: the parent and its
 	// children, or the one process of -P/-C.
 	Processes []Process `json:"processes,omitempty"`
+	// LVS is the same table in every layout keepalivedctl lvs list can
+	// print.
+	LVS LVSView `json:"lvs,omitzero"`
 }
 
 // Process is one of the daemon's processes.
@@ -44,6 +48,16 @@ type Process struct {
 	Role       string `json:"role"`
 	PID        int    `json:"pid"`
 	Goroutines int    `json:"goroutines"`
+}
+
+// LVSView is the dataplane's table as ipvsadm -Ln (List), -Ln --stats
+// (Stats) and -Ln --rate (Rate) print it, and as data (Services: the
+// daemon's JSON of what the dataplane holds, for lvs list --json).
+type LVSView struct {
+	List     string          `json:"list,omitempty"`
+	Stats    string          `json:"stats,omitempty"`
+	Rate     string          `json:"rate,omitempty"`
+	Services json.RawMessage `json:"services,omitempty"`
 }
 
 // Instance is one VRRP instance.

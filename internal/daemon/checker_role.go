@@ -40,6 +40,7 @@ type checkerRole struct {
 	// table asks Run for the dataplane's table (the dataplane is only
 	// used from Run's goroutine).
 	table chan chan dpSnapshot
+	conns chan chan connsAnswer
 
 	queue eventQueue
 	// mgr runs the current configuration's checkers (under mu).
@@ -93,7 +94,7 @@ func newCheckerRole(c *config.Config, o Options) (*checkerRole, error) {
 	if len(c.VirtualServers) == 0 {
 		return nil, nil
 	}
-	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq), table: make(chan chan dpSnapshot),
+	return &checkerRole{o: o, cfg: c, health: map[rsRef]rsHealth{}, reload: make(chan reloadReq), table: make(chan chan dpSnapshot), conns: make(chan chan connsAnswer),
 		queue: eventQueue{wake: make(chan struct{}, 1)}}, nil
 }
 
@@ -188,12 +189,9 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 				log.Error(fmt.Sprintf("Cannot update the virtual servers: %v", err))
 			}
 		case answer := <-cr.table:
-			st, err := dp.State()
-			if err != nil {
-				answer <- dpSnapshot{table: fmt.Sprintf("cannot read the %s dataplane: %v\n", dp.Name(), err)}
-				continue
-			}
-			answer <- dpSnapshot{table: lvs.RenderString(st, lvs.WithStats), stats: lvsStats(st)}
+			answer <- snapshot(dp)
+		case answer := <-cr.conns:
+			answer <- lvsConns(dp)
 		case req := <-cr.reload:
 			// Checkers restart on the new configuration from each real
 			// server's state (their retry counters start again); the
@@ -398,32 +396,38 @@ func (cr *checkerRole) Reload(ctx context.Context, c *config.Config) error {
 }
 
 // Table is the dataplane's table as ipvsadm -Ln --stats renders it.
-func (cr *checkerRole) Table(ctx context.Context) string {
-	t, _ := cr.Dataplane(ctx)
-	return t
-}
-
-// dpSnapshot is the dataplane's table, rendered and as counters.
+// dpSnapshot is the dataplane's table, in every layout lvs list prints,
+// and its services with their counters (for the metrics).
 type dpSnapshot struct {
-	table string
+	view  control.LVSView
 	stats []control.LVSService
 }
 
-// Dataplane reads the dataplane: its table as ipvsadm -Ln --stats
-// renders it, and its services with their counters.
-func (cr *checkerRole) Dataplane(ctx context.Context) (string, []control.LVSService) {
+// Dataplane reads the dataplane: its table in every layout keepalivedctl
+// lvs list can print, and its services with their counters.
+func (cr *checkerRole) Dataplane(ctx context.Context) (control.LVSView, []control.LVSService) {
 	answer := make(chan dpSnapshot, 1)
 	select {
 	case cr.table <- answer:
 	case <-ctx.Done():
-		return "", nil
+		return control.LVSView{}, nil
 	}
 	select {
 	case s := <-answer:
-		return s.table, s.stats
+		return s.view, s.stats
 	case <-ctx.Done():
-		return "", nil
+		return control.LVSView{}, nil
 	}
+}
+
+// snapshot reads the dataplane's table for the control socket.
+func snapshot(dp lvs.Dataplane) dpSnapshot {
+	st, err := dp.State()
+	if err != nil {
+		msg := fmt.Sprintf("cannot read the %s dataplane: %v\n", dp.Name(), err)
+		return dpSnapshot{view: control.LVSView{List: msg, Stats: msg, Rate: msg}}
+	}
+	return dpSnapshot{view: RenderLVS(st), stats: lvsStats(st)}
 }
 
 // lvsStats turns the dataplane's state into the control socket's form.
@@ -443,6 +447,43 @@ func lvsStats(st []lvs.ServiceState) []control.LVSService {
 		out = append(out, s)
 	}
 	return out
+}
+
+// connsAnswer is the dataplane's connections as ipvsadm -Lnc prints
+// them, or why they cannot be listed.
+type connsAnswer struct {
+	text string
+	err  error
+}
+
+// Conns asks Run for the dataplane's connections.
+func (cr *checkerRole) Conns(ctx context.Context) (string, error) {
+	answer := make(chan connsAnswer, 1)
+	select {
+	case cr.conns <- answer:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	select {
+	case a := <-answer:
+		return a.text, a.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func lvsConns(dp lvs.Dataplane) connsAnswer {
+	cl, ok := dp.(lvs.ConnLister)
+	if !ok {
+		return connsAnswer{err: fmt.Errorf("the %s dataplane cannot list connections", dp.Name())}
+	}
+	conns, err := cl.Conns()
+	if err != nil {
+		return connsAnswer{err: fmt.Errorf("cannot read the %s dataplane's connections: %w", dp.Name(), err)}
+	}
+	var b strings.Builder
+	_ = lvs.RenderConns(&b, conns)
+	return connsAnswer{text: b.String()}
 }
 
 // Status renders the model for the control socket.

@@ -72,10 +72,19 @@ func (c *controller) Status(ctx context.Context) control.Status {
 	if c.checker != nil {
 		st.VirtualServers, st.Dataplane = c.checker.Status(ctx)
 		tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		st.LVSTable, st.LVSStats = c.checker.Dataplane(tctx)
+		v, stats := c.checker.Dataplane(tctx)
+		st.LVSTable, st.LVS, st.LVSStats = v.Stats, v, stats
 		cancel()
 	}
 	return st
+}
+
+// LVSConns implements control.ConnsHandler.
+func (c *controller) LVSConns(ctx context.Context) (string, error) {
+	if c.checker == nil {
+		return "", errors.New("this process runs no virtual servers")
+	}
+	return c.checker.Conns(ctx)
 }
 
 func instanceDTO(in vrrp.InstanceStatus) control.Instance {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -297,6 +298,12 @@ func (pc *parentControl) Status(ctx context.Context) control.Status {
 		st.LVSStats = append(st.LVSStats, cs.LVSStats...)
 		st.Processes = append(st.Processes, cs.Processes...)
 		st.Scripts = append(st.Scripts, cs.Scripts...)
+		st.LVS.List += cs.LVS.List
+		st.LVS.Stats += cs.LVS.Stats
+		st.LVS.Rate += cs.LVS.Rate
+		if cs.LVS.Services != nil {
+			st.LVS.Services = cs.LVS.Services
+		}
 	}
 	return st
 }
@@ -305,6 +312,26 @@ func (pc *parentControl) Status(ctx context.Context) control.Status {
 // children's metrics come from the children.
 func (pc *parentControl) ownStatus(context.Context) control.Status {
 	return control.Status{Processes: []control.Process{{Role: "parent", PID: os.Getpid(), Goroutines: runtime.NumGoroutine()}}}
+}
+
+// LVSConns implements control.ConnsHandler: the checker child's answer.
+func (pc *parentControl) LVSConns(ctx context.Context) (string, error) {
+	pc.mu.Lock()
+	children := slices.Clone(pc.children)
+	pc.mu.Unlock()
+	err := errors.New("the daemon runs no virtual servers")
+	for _, ch := range children {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		conns, cerr := control.Client{Path: control.SocketPath(ch.pid)}.LVSConns(cctx)
+		cancel()
+		if cerr == nil {
+			return conns, nil
+		}
+		if !strings.Contains(cerr.Error(), "runs no virtual servers") {
+			err = cerr
+		}
+	}
+	return "", err
 }
 
 // Reload asks the main loop to reload and waits for the verdict.

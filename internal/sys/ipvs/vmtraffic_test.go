@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +119,41 @@ func TestInVMTrafficNAT(t *testing.T) {
 	}
 	// Rates move with every estimator tick: compare the counters only.
 	compareListings(t, st, listPlain, listStats)
+
+	// The connection table: the 4 requests, 2 per real server, as
+	// ipvsadm -Lnc lists them (the expire column aside: it ticks).
+	conns, err := d.Conns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[string]int{}
+	for _, c := range conns {
+		if c.Virtual.String() == "192.0.2.100:80" && c.Client.Addr().String() == "192.0.2.1" {
+			per[c.Dest.Addr().String()]++
+		}
+	}
+	if per["198.51.100.2"] != 2 || per["198.51.100.6"] != 2 {
+		t.Errorf("Conns: %d entries, per real server %v; want 2 and 2:\n%+v", len(conns), per, conns)
+	}
+	var ours strings.Builder
+	if err := lvs.RenderConns(&ours, conns); err != nil {
+		t.Fatal(err)
+	}
+	noExpire := func(s string) []string {
+		var out []string
+		for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+			f := strings.Fields(l)
+			if len(f) == 6 && strings.Contains(f[1], ":") {
+				f = append(f[:1], f[2:]...)
+			}
+			out = append(out, strings.Join(f, " "))
+		}
+		sort.Strings(out)
+		return out
+	}
+	if diff := cmp.Diff(noExpire(run(t, "ipvsadm", "-Lnc")), noExpire(ours.String())); diff != "" {
+		t.Errorf("connections differ from ipvsadm -Lnc (-ipvsadm +ours):\n%s", diff)
+	}
 
 	quiesced := rs1
 	quiesced.Weight = 0

@@ -8,7 +8,8 @@
 //	chain output     { type nat hook output priority -100; jump services }
 //	chain services   { <match service N> counter jump vsN  (one rule per service) }
 //	chain vsN        { [persistent: saddr&mask lookup @pN -> dnat, refresh]
-//	                   <scheduler> vmap { i : jump vsNdM, ... } }
+//	                   <scheduler> vmap @mN }
+//	map mN           { i : jump vsNdM, ... }
 //	chain vsNdM      { counter [persistent: update @pN] dnat to <real server> }
 //	map pN           { saddr&mask : addr . port, timeout = persistence_timeout }
 //
@@ -22,6 +23,10 @@
 // mh (jhash of the source, destination, or source and port, into a
 // Maglev lookup table, so removing a server moves only its own flows).
 // Weight 0 keeps a destination (its chain and persistent clients) but
-// out of the scheduling table: no new flows. Only NAT (masquerading) is
-// implemented; DR and TUN destinations are refused.
+// out of the scheduling table: no new flows. The scheduling table is a
+// named map (mN) written in chunks (one netlink attribute holds 64 KiB).
+//
+// NAT (masquerading) services live in this table; DR (direct routing)
+// services in the tables ip/ip6 keepalived_go_dr (see dr.go); a service
+// mixing methods, and TUN, are refused.
 package nft

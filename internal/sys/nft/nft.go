@@ -13,36 +13,76 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/keepalived-go/keepalived/internal/lvs"
 )
 
-// TableName is the name of our table (family inet).
+// TableName is the name of our NAT table (family inet).
 const TableName = "keepalived_go"
+
+// DRTableName is the name of our direct-routing tables (families ip and
+// ip6: the dup statement does not exist in the inet family).
+const DRTableName = "keepalived_go_dr"
 
 // Dataplane is the nftables implementation of lvs.Dataplane.
 type Dataplane struct {
 	mu    sync.Mutex
 	conn  *nftables.Conn
-	table *nftables.Table
+	table *nftables.Table // inet keepalived_go: NAT services
+	dr4   *nftables.Table // ip keepalived_go_dr: DR services over IPv4
+	dr6   *nftables.Table // ip6 keepalived_go_dr: DR services over IPv6
 }
 
 var _ lvs.Dataplane = (*Dataplane)(nil)
 
 // Open returns a Dataplane programming the current network namespace.
 func Open() (*Dataplane, error) {
-	c, err := nftables.New(nftables.AsLasting())
+	c, err := nftables.New(nftables.AsLasting(), nftables.WithSockOptions(BigBuffers))
 	if err != nil {
 		return nil, fmt.Errorf("nftables: %w", err)
 	}
 	return New(c), nil
 }
 
+// BigBuffers raises a netlink socket's buffer limits (a limit, not an
+// allocation): one batch is one message, which must fit the send buffer
+// (thousands of real servers make megabytes), and the kernel acknowledges
+// every message of it at once into the receive buffer (whose overflow,
+// ENOBUFS, would also hide the kernel's error). As nft does, with
+// SO_SNDBUFFORCE/SO_RCVBUFFORCE (CAP_NET_ADMIN), else within the sysctl
+// maximum.
+func BigBuffers(c *netlink.Conn) error {
+	const size = 256 << 20
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, size)
+		if serr == nil {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, size)
+		}
+	}); err != nil {
+		return err
+	}
+	if serr != nil {
+		_ = c.SetWriteBuffer(size)
+		_ = c.SetReadBuffer(size)
+	}
+	return nil
+}
+
 // New returns a Dataplane using conn (tests pass one opened in a
 // namespace with nftables.WithNetNSFd).
 func New(conn *nftables.Conn) *Dataplane {
-	return &Dataplane{conn: conn, table: &nftables.Table{Name: TableName, Family: nftables.TableFamilyINet}}
+	return &Dataplane{conn: conn,
+		table: &nftables.Table{Name: TableName, Family: nftables.TableFamilyINet},
+		dr4:   &nftables.Table{Name: DRTableName, Family: nftables.TableFamilyIPv4},
+		dr6:   &nftables.Table{Name: DRTableName, Family: nftables.TableFamilyIPv6},
+	}
 }
 
 // Name implements lvs.Dataplane.
@@ -62,20 +102,40 @@ type destRecord struct {
 	Dest lvs.Destination
 }
 
-// svcState is a service as the table holds it, with its chain ids.
+// svcState is a service as the tables hold it, with its chain ids.
 type svcState struct {
 	id    int
+	dr    bool // in a DR table (its destinations are lvs.DR)
 	state lvs.ServiceState
 	dests []int // chain id of each destination, parallel to state.Dests
 }
 
-func (d *Dataplane) chain(name string) *nftables.Chain {
-	return &nftables.Chain{Name: name, Table: d.table}
+// tableOf is the table holding a service.
+func (d *Dataplane) tableOf(s *svcState) *nftables.Table {
+	switch {
+	case !s.dr:
+		return d.table
+	case v6(s.state.Service):
+		return d.dr6
+	}
+	return d.dr4
+}
+
+func chain(t *nftables.Table, name string) *nftables.Chain {
+	return &nftables.Chain{Name: name, Table: t}
 }
 
 func svcChain(id int) string        { return "vs" + strconv.Itoa(id) }
 func destChain(id, dest int) string { return svcChain(id) + "d" + strconv.Itoa(dest) }
 func persistSet(id int) string      { return "p" + strconv.Itoa(id) }
+func schedSet(id int) string        { return "m" + strconv.Itoa(id) }
+
+// schedMap is a service's scheduling map: slot number to a jump to a
+// destination chain.
+func schedMap(t *nftables.Table, id int) *nftables.Set {
+	return &nftables.Set{Table: t, Name: schedSet(id), IsMap: true,
+		KeyType: nftables.TypeInteger, KeyByteOrder: binaryutil.NativeEndian, DataType: nftables.TypeVerdict}
+}
 func parseDestChain(name string) (int, int, bool) {
 	a, b, ok := strings.Cut(strings.TrimPrefix(name, "vs"), "d")
 	if !ok || !strings.HasPrefix(name, "vs") {
@@ -87,68 +147,79 @@ func parseDestChain(name string) (int, int, bool) {
 	return i, j, err1 == nil && err2 == nil && destChain(i, j) == name
 }
 
-// read loads what the table holds; no table is an empty state.
+// read loads what the tables hold; no table is an empty state.
 func (d *Dataplane) read() ([]*svcState, error) {
-	tables, err := d.conn.ListTablesOfFamily(nftables.TableFamilyINet)
+	tables, err := d.conn.ListTables()
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
-	if !slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == TableName }) {
-		return nil, nil
+	var out []*svcState
+	for _, t := range []*nftables.Table{d.table, d.dr4, d.dr6} {
+		if !hasTable(tables, t) {
+			continue
+		}
+		svcs, err := d.readTable(t, t != d.table)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, svcs...)
 	}
-	rules, err := d.conn.GetRules(d.table, d.chain("services"))
+	return out, nil
+}
+
+func hasTable(tables []*nftables.Table, t *nftables.Table) bool {
+	return slices.ContainsFunc(tables, func(x *nftables.Table) bool { return x.Name == t.Name && x.Family == t.Family })
+}
+
+// readTable loads the services of one table, from one dump of its rules.
+func (d *Dataplane) readTable(t *nftables.Table, dr bool) ([]*svcState, error) {
+	rules, err := dumpRules(d.conn.NetNS, t)
 	if err != nil {
-		return nil, fmt.Errorf("list chain services: %w", err)
+		return nil, err
 	}
 	var out []*svcState
 	byID := map[int]*svcState{}
 	for _, r := range rules {
-		var rec svcRecord
-		if err := json.Unmarshal(r.UserData, &rec); err != nil {
-			return nil, fmt.Errorf("table %s: service rule without our userdata: %w", TableName, err)
+		if r.chain != "services" {
+			continue
 		}
-		s := &svcState{id: rec.ID, state: lvs.ServiceState{Service: rec.Service}}
-		s.state.Stats = counterStats(r.Exprs)
+		var rec svcRecord
+		if err := json.Unmarshal(r.userData, &rec); err != nil {
+			return nil, fmt.Errorf("table %s: service rule without our userdata: %w", t.Name, err)
+		}
+		s := &svcState{id: rec.ID, dr: dr, state: lvs.ServiceState{Service: rec.Service}}
+		s.state.Stats = counterStats(r, dr)
 		out = append(out, s)
 		byID[rec.ID] = s
 	}
-	chains, err := d.conn.ListChainsOfTableFamily(nftables.TableFamilyINet)
-	if err != nil {
-		return nil, fmt.Errorf("list chains: %w", err)
-	}
-	for _, c := range chains {
-		if c.Table.Name != TableName {
+	seen := map[string]bool{}
+	for _, r := range rules {
+		id, dest, ok := parseDestChain(r.chain)
+		if !ok || byID[id] == nil || seen[r.chain] {
 			continue
 		}
-		id, dest, ok := parseDestChain(c.Name)
-		if !ok || byID[id] == nil {
-			continue
-		}
-		rules, err := d.conn.GetRules(d.table, c)
-		if err != nil {
-			return nil, fmt.Errorf("list chain %s: %w", c.Name, err)
-		}
-		if len(rules) == 0 {
-			continue
-		}
+		seen[r.chain] = true // its first rule
 		var rec destRecord
-		if err := json.Unmarshal(rules[0].UserData, &rec); err != nil {
-			return nil, fmt.Errorf("chain %s: destination rule without our userdata: %w", c.Name, err)
+		if err := json.Unmarshal(r.userData, &rec); err != nil {
+			return nil, fmt.Errorf("chain %s: destination rule without our userdata: %w", r.chain, err)
 		}
 		s := byID[id]
-		s.state.Dests = append(s.state.Dests, lvs.DestState{Destination: rec.Dest, Stats: counterStats(rules[0].Exprs)})
+		s.state.Dests = append(s.state.Dests, lvs.DestState{Destination: rec.Dest, Stats: counterStats(r, dr)})
 		s.dests = append(s.dests, dest)
 	}
 	return out, nil
 }
 
-func counterStats(exprs []expr.Any) lvs.Stats {
-	for _, e := range exprs {
-		if c, ok := e.(*expr.Counter); ok {
-			return lvs.Stats{Conns: c.Packets, InPkts: c.Packets, InBytes: c.Bytes}
-		}
+// counterStats reads a rule's counter: NAT rules see a connection's first
+// packet only (connections), DR rules every packet from the clients.
+func counterStats(r dumpedRule, dr bool) lvs.Stats {
+	switch {
+	case !r.counted:
+		return lvs.Stats{}
+	case dr:
+		return lvs.Stats{InPkts: r.packets, InBytes: r.bytes}
 	}
-	return lvs.Stats{}
+	return lvs.Stats{Conns: r.packets, InPkts: r.packets, InBytes: r.bytes}
 }
 
 // State implements lvs.Dataplane. Counters: Conns (and InPkts, InBytes)
@@ -173,20 +244,26 @@ func (d *Dataplane) State() ([]lvs.ServiceState, error) {
 // change; lvs_timeouts is accepted and ignored.
 func (d *Dataplane) SetTimeouts(lvs.Timeouts) error { return nil }
 
-// Flush implements lvs.Dataplane: it deletes the table.
+// Flush implements lvs.Dataplane: it deletes our tables.
 func (d *Dataplane) Flush() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	tables, err := d.conn.ListTablesOfFamily(nftables.TableFamilyINet)
+	tables, err := d.conn.ListTables()
 	if err != nil {
 		return fmt.Errorf("list tables: %w", err)
 	}
-	if !slices.ContainsFunc(tables, func(t *nftables.Table) bool { return t.Name == TableName }) {
+	n := 0
+	for _, t := range []*nftables.Table{d.table, d.dr4, d.dr6} {
+		if hasTable(tables, t) {
+			d.conn.DelTable(t)
+			n++
+		}
+	}
+	if n == 0 {
 		return nil
 	}
-	d.conn.DelTable(d.table)
 	if err := d.conn.Flush(); err != nil {
-		return fmt.Errorf("delete table %s: %w", TableName, err)
+		return fmt.Errorf("delete tables %s, %s: %w", TableName, DRTableName, err)
 	}
 	return nil
 }
@@ -212,6 +289,9 @@ func (d *Dataplane) Apply(changes []lvs.Change) error {
 		if err := p.apply(c); err != nil {
 			return &lvs.ApplyError{Change: c, Err: err}
 		}
+	}
+	if c, err := p.methods(changes); err != nil {
+		return &lvs.ApplyError{Change: c, Err: err}
 	}
 	if err := d.program(p); err != nil {
 		return &lvs.ApplyError{Change: first(changes), Err: err}
@@ -277,8 +357,8 @@ func (p *plan) apply(c lvs.Change) error {
 	case lvs.DelService:
 		delete(p.svcs, key)
 	case lvs.AddDest, lvs.UpdateDest:
-		if c.Dest.Method != lvs.NAT {
-			return fmt.Errorf("forwarding method %s is not supported by the nftables dataplane (NAT only)", c.Dest.Method)
+		if c.Dest.Method != lvs.NAT && c.Dest.Method != lvs.DR {
+			return fmt.Errorf("forwarding method %s is not supported by the nftables dataplane (Masq and Route only)", c.Dest.Method)
 		}
 		if c.Dest.Key.Addr.Is4() != (key.Family != 6) {
 			return fmt.Errorf("real server %s: address family differs from the service's", c.Dest.Key)
@@ -307,6 +387,29 @@ func (p *plan) apply(c lvs.Change) error {
 	return nil
 }
 
+// methods places each touched service by its destinations' forwarding
+// method (DR table or NAT table), once all changes are made so that a
+// batch may switch every destination of a service; a service mixing
+// methods is refused (the change returned is the first one touching it).
+func (p *plan) methods(changes []lvs.Change) (lvs.Change, error) {
+	for key := range p.touched {
+		s := p.svcs[key]
+		if s == nil || len(s.state.Dests) == 0 {
+			continue
+		}
+		m := s.state.Dests[0].Method
+		for _, d := range s.state.Dests[1:] {
+			if d.Method != m {
+				i := slices.IndexFunc(changes, func(c lvs.Change) bool { return c.Service.Key == key })
+				return changes[i], fmt.Errorf("real servers %s (%s) and %s (%s): the nftables dataplane needs one forwarding method per virtual server",
+					s.state.Dests[0].Key, m, d.Key, d.Method)
+			}
+		}
+		s.dr = m == lvs.DR
+	}
+	return lvs.Change{}, nil
+}
+
 func nextDest(ids []int) int {
 	n := 0
 	for _, id := range ids {
@@ -315,12 +418,107 @@ func nextDest(ids []int) int {
 	return n
 }
 
-// program writes the plan in one batch: base chains, the services chain
+// program writes the plan in one batch: base chains, the services chains
 // rebuilt, and the touched services' chains rebuilt.
 func (d *Dataplane) program(p *plan) error {
 	c := d.conn
+	tables, err := c.ListTables()
+	if err != nil {
+		return fmt.Errorf("list tables: %w", err)
+	}
+	services := map[*nftables.Table]*nftables.Chain{d.table: d.natBase()}
+	for _, t := range []*nftables.Table{d.dr4, d.dr6} {
+		need := hasTable(tables, t)
+		for _, s := range p.svcs {
+			need = need || d.tableOf(s) == t
+		}
+		if need {
+			services[t] = d.drBase(t)
+		}
+	}
+	// Remove what is gone or rebuilt: first the service chains' rules
+	// (they reference the destination chains), then the chains. A service
+	// that moved between the NAT and a DR table is gone from the old one.
+	for key, old := range p.old {
+		if !p.touched[key] {
+			continue
+		}
+		t := d.tableOf(old)
+		c.FlushChain(chain(t, svcChain(old.id)))
+		// The scheduling map jumps to the destination chains.
+		m := schedMap(t, old.id)
+		if err := c.AddSet(m, nil); err != nil {
+			return err
+		}
+		c.FlushSet(m)
+	}
+	for key, old := range p.old {
+		if !p.touched[key] {
+			continue
+		}
+		t := d.tableOf(old)
+		now := p.svcs[key]
+		if now != nil && d.tableOf(now) != t {
+			now = nil
+		}
+		for _, dest := range old.dests {
+			if now == nil || !slices.Contains(now.dests, dest) {
+				ch := chain(t, destChain(old.id, dest))
+				c.FlushChain(ch)
+				c.DelChain(ch)
+			}
+		}
+		if now == nil {
+			c.DelChain(chain(t, svcChain(old.id)))
+			c.DelSet(schedMap(t, old.id))
+			if old.state.Persistence > 0 {
+				c.DelSet(&nftables.Set{Table: t, Name: persistSet(old.id)})
+			}
+		} else if old.state.Persistence > 0 && !samePersistence(old.state.Service, now.state.Service) {
+			c.DelSet(&nftables.Set{Table: t, Name: persistSet(old.id)})
+		}
+	}
+	svcs := make([]*svcState, 0, len(p.svcs))
+	for _, s := range p.svcs {
+		svcs = append(svcs, s)
+	}
+	slices.SortFunc(svcs, func(a, b *svcState) int { return a.id - b.id })
+	for _, s := range svcs {
+		t := d.tableOf(s)
+		if p.touched[s.state.Key] {
+			old := p.old[s.state.Key]
+			if old != nil && d.tableOf(old) != t {
+				old = nil
+			}
+			if err := d.programService(s, old); err != nil {
+				return fmt.Errorf("service %s: %w", s.state.Key, err)
+			}
+		}
+		data, err := json.Marshal(svcRecord{ID: s.id, Service: s.state.Service})
+		if err != nil {
+			return err
+		}
+		match := matchService(s.state.Key)
+		if s.dr {
+			// The table's family is the service's: no meta nfproto (nft
+			// cannot print it in an ip table).
+			match = match[2:]
+		}
+		c.AddRule(&nftables.Rule{Table: t, Chain: services[t], UserData: data,
+			Exprs: append(match, &expr.Counter{}, &expr.Verdict{Kind: expr.VerdictJump, Chain: svcChain(s.id)})})
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("tables %s, %s: %w", TableName, DRTableName, err)
+	}
+	return d.dropPersistence(p)
+}
+
+// natBase adds the NAT table, its base chains and its services chain
+// (flushed, to be rebuilt).
+func (d *Dataplane) natBase() *nftables.Chain {
+	c := d.conn
 	c.AddTable(d.table)
-	services := c.AddChain(d.chain("services"))
+	services := c.AddChain(chain(d.table, "services"))
 	c.FlushChain(services)
 	policy := nftables.ChainPolicyAccept
 	for _, h := range []struct {
@@ -332,57 +530,7 @@ func (d *Dataplane) program(p *plan) error {
 		c.FlushChain(ch)
 		c.AddRule(&nftables.Rule{Table: d.table, Chain: ch, Exprs: []expr.Any{&expr.Verdict{Kind: expr.VerdictJump, Chain: "services"}}})
 	}
-	// Remove what is gone or rebuilt: first the service chains' rules
-	// (they reference the destination chains), then the chains.
-	for key, old := range p.old {
-		if !p.touched[key] {
-			continue
-		}
-		c.FlushChain(d.chain(svcChain(old.id)))
-	}
-	for key, old := range p.old {
-		if !p.touched[key] {
-			continue
-		}
-		now := p.svcs[key]
-		for _, dest := range old.dests {
-			if now == nil || !slices.Contains(now.dests, dest) {
-				ch := d.chain(destChain(old.id, dest))
-				c.FlushChain(ch)
-				c.DelChain(ch)
-			}
-		}
-		if now == nil {
-			c.DelChain(d.chain(svcChain(old.id)))
-			if old.state.Persistence > 0 {
-				c.DelSet(&nftables.Set{Table: d.table, Name: persistSet(old.id)})
-			}
-		} else if old.state.Persistence > 0 && !samePersistence(old.state.Service, now.state.Service) {
-			c.DelSet(&nftables.Set{Table: d.table, Name: persistSet(old.id)})
-		}
-	}
-	svcs := make([]*svcState, 0, len(p.svcs))
-	for _, s := range p.svcs {
-		svcs = append(svcs, s)
-	}
-	slices.SortFunc(svcs, func(a, b *svcState) int { return a.id - b.id })
-	for _, s := range svcs {
-		if p.touched[s.state.Key] {
-			if err := d.programService(s, p.old[s.state.Key]); err != nil {
-				return fmt.Errorf("service %s: %w", s.state.Key, err)
-			}
-		}
-		data, err := json.Marshal(svcRecord{ID: s.id, Service: s.state.Service})
-		if err != nil {
-			return err
-		}
-		c.AddRule(&nftables.Rule{Table: d.table, Chain: services, UserData: data,
-			Exprs: append(matchService(s.state.Key), &expr.Counter{}, &expr.Verdict{Kind: expr.VerdictJump, Chain: svcChain(s.id)})})
-	}
-	if err := c.Flush(); err != nil {
-		return fmt.Errorf("table %s: %w", TableName, err)
-	}
-	return d.dropPersistence(p)
+	return services
 }
 
 func samePersistence(a, b lvs.Service) bool {
@@ -394,46 +542,66 @@ func samePersistence(a, b lvs.Service) bool {
 func (d *Dataplane) programService(s *svcState, old *svcState) error {
 	c := d.conn
 	svc := s.state.Service
-	ch := c.AddChain(d.chain(svcChain(s.id)))
+	t := d.tableOf(s)
+	ch := c.AddChain(chain(t, svcChain(s.id)))
 	var pset *nftables.Set
 	if svc.Persistence > 0 {
-		pset = persistMap(d.table, s.id, svc)
+		pset = persistMap(t, s.id, svc, s.dr)
 		if old == nil || old.state.Persistence == 0 || !samePersistence(old.state.Service, svc) {
 			if err := c.AddSet(pset, nil); err != nil {
 				return err
 			}
 		}
-		c.AddRule(&nftables.Rule{Table: d.table, Chain: ch, Exprs: persistLookup(pset, svc)})
+		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: persistLookup(pset, svc, s.dr)})
 	}
 	dests := make([]lvs.Destination, len(s.state.Dests))
 	for i, dst := range s.state.Dests {
 		dests[i] = dst.Destination
 		name := destChain(s.id, s.dests[i])
-		dc := c.AddChain(d.chain(name))
+		dc := c.AddChain(chain(t, name))
 		c.FlushChain(dc)
 		data, err := json.Marshal(destRecord{Dest: dst.Destination})
 		if err != nil {
 			return err
 		}
-		c.AddRule(&nftables.Rule{Table: d.table, Chain: dc, UserData: data, Exprs: dnatTo(svc, dst.Destination, pset)})
+		ex := dnatTo(svc, dst.Destination, pset)
+		if s.dr {
+			ex = drTo(svc, dst.Destination, pset)
+		}
+		c.AddRule(&nftables.Rule{Table: t, Chain: dc, UserData: data, Exprs: ex})
 	}
 	table := schedTable(svc.Scheduler, dests)
+	if s.dr {
+		table = drSchedTable(svc.Scheduler, dests)
+	}
 	if len(table) == 0 {
 		return nil
 	}
-	vmap := &nftables.Set{Table: d.table, Anonymous: true, Constant: true, IsMap: true,
-		KeyType: nftables.TypeInteger, KeyByteOrder: binaryutil.NativeEndian, DataType: nftables.TypeVerdict}
-	elems := make([]nftables.SetElement, len(table))
-	for i, slot := range table {
-		elems[i] = nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(uint32(i)),
-			VerdictData: &expr.Verdict{Kind: expr.VerdictJump, Chain: destChain(s.id, s.dests[slot])}}
-	}
-	if err := c.AddSet(vmap, elems); err != nil {
+	vmap := schedMap(t, s.id)
+	if err := c.AddSet(vmap, nil); err != nil {
 		return err
 	}
-	exprs := append(scheduler(svc, len(table)),
+	c.FlushSet(vmap)
+	// In chunks: one netlink attribute holds at most 64 KiB.
+	const chunk = 512
+	for base := 0; base < len(table); base += chunk {
+		part := table[base:min(base+chunk, len(table))]
+		elems := make([]nftables.SetElement, len(part))
+		for i, slot := range part {
+			elems[i] = nftables.SetElement{Key: binaryutil.NativeEndian.PutUint32(uint32(base + i)),
+				VerdictData: &expr.Verdict{Kind: expr.VerdictJump, Chain: destChain(s.id, s.dests[slot])}}
+		}
+		if err := c.SetAddElements(vmap, elems); err != nil {
+			return err
+		}
+	}
+	sched := scheduler(svc, len(table))
+	if s.dr {
+		sched = drScheduler(svc, len(table))
+	}
+	exprs := append(sched,
 		&expr.Lookup{SourceRegister: 1, DestRegister: 0, IsDestRegSet: true, SetName: vmap.Name, SetID: vmap.ID})
-	c.AddRule(&nftables.Rule{Table: d.table, Chain: ch, Exprs: exprs})
+	c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: exprs})
 	return nil
 }
 
@@ -443,19 +611,19 @@ func (d *Dataplane) programService(s *svcState, old *svcState) error {
 func (d *Dataplane) dropPersistence(p *plan) error {
 	for key, old := range p.old {
 		now := p.svcs[key]
-		if !p.touched[key] || now == nil || now.state.Persistence == 0 || !samePersistence(old.state.Service, now.state.Service) {
+		if !p.touched[key] || now == nil || now.dr != old.dr || now.state.Persistence == 0 || !samePersistence(old.state.Service, now.state.Service) {
 			continue
 		}
 		var gone [][]byte
 		for _, od := range old.state.Dests {
 			if !slices.ContainsFunc(now.state.Dests, func(x lvs.DestState) bool { return x.Key == od.Key }) {
-				gone = append(gone, destBytes(now.state.Service, od.Destination))
+				gone = append(gone, destBytes(now.state.Service, od.Destination, now.dr))
 			}
 		}
 		if len(gone) == 0 {
 			continue
 		}
-		set := persistMap(d.table, now.id, now.state.Service)
+		set := persistMap(d.tableOf(now), now.id, now.state.Service, now.dr)
 		elems, err := d.conn.GetSetElements(set)
 		if err != nil {
 			return fmt.Errorf("read persistence map %s: %w", set.Name, err)
@@ -570,14 +738,14 @@ func scheduler(svc lvs.Service, n int) []expr.Any {
 	return []expr.Any{&expr.Numgen{Register: 1, Modulus: uint32(n), Type: unix.NFT_NG_INCREMENTAL}}
 }
 
-func persistMap(t *nftables.Table, id int, svc lvs.Service) *nftables.Set {
+func persistMap(t *nftables.Table, id int, svc lvs.Service, dr bool) *nftables.Set {
 	key, data := nftables.TypeIPAddr, nftables.TypeIPAddr
 	if v6(svc) {
 		key, data = nftables.TypeIP6Addr, nftables.TypeIP6Addr
 	}
 	s := &nftables.Set{Table: t, Name: persistSet(id), IsMap: true, Dynamic: true, HasTimeout: true,
 		Timeout: svc.Persistence, KeyType: key, DataType: data}
-	if withPort(svc) {
+	if withPort(svc) && !dr {
 		s.DataType = nftables.MustConcatSetType(data, nftables.TypeInetService)
 	}
 	return s
@@ -621,18 +789,21 @@ func nat(svc lvs.Service) *expr.NAT {
 
 // persistLookup sends a client the persistence map knows to its server
 // and refreshes the entry's timeout.
-func persistLookup(set *nftables.Set, svc lvs.Service) []expr.Any {
-	return append(persistKey(svc),
+func persistLookup(set *nftables.Set, svc lvs.Service, dr bool) []expr.Any {
+	ex := append(persistKey(svc),
 		&expr.Lookup{SourceRegister: regKey, DestRegister: regAddr, IsDestRegSet: true, SetName: set.Name, SetID: set.ID},
-		&expr.Dynset{SrcRegKey: regKey, SrcRegData: regAddr, SetName: set.Name, SetID: set.ID, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: svc.Persistence},
-		nat(svc))
+		&expr.Dynset{SrcRegKey: regKey, SrcRegData: regAddr, SetName: set.Name, SetID: set.ID, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: svc.Persistence})
+	if dr {
+		return append(ex, dupDrop()...)
+	}
+	return append(ex, nat(svc))
 }
 
 // destBytes is a destination as register 1 (and the persistence map's
 // data) holds it.
-func destBytes(svc lvs.Service, d lvs.Destination) []byte {
+func destBytes(svc lvs.Service, d lvs.Destination, dr bool) []byte {
 	b := d.Key.Addr.AsSlice()
-	if withPort(svc) {
+	if withPort(svc) && !dr {
 		b = append(b, 0, 0, 0, 0)
 		binary.BigEndian.PutUint16(b[len(b)-4:], d.Key.Port)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +58,7 @@ func newLab(t *testing.T) *lab {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	conn, err := nftables.New(nftables.WithNetNSFd(int(f.Fd())))
+	conn, err := nftables.New(nftables.WithNetNSFd(int(f.Fd())), nftables.WithSockOptions(BigBuffers))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,6 +201,11 @@ func TestIntegrationNAT(t *testing.T) {
 	if c := count(l.get(t, 10)); len(c) != 1 {
 		t.Errorf("sh: one client went to %v", c)
 	}
+	// mh: a 4093-slot map, more than one netlink attribute holds.
+	syncTo(t, r, service("mh", 0, dest(11, 1), dest(12, 1)))
+	if c := count(l.get(t, 10)); len(c) != 1 {
+		t.Errorf("mh: one client went to %v", c)
+	}
 
 	syncTo(t, r, service("rr", 0, dest(11, 1), dest(12, 0)))
 	if c := count(l.get(t, 6)); c["rs1"] != 6 {
@@ -229,6 +235,18 @@ func TestIntegrationNAT(t *testing.T) {
 	defer conn.Close()
 	br := bufio.NewReader(conn)
 	first = keepAliveGet(t, conn, br)
+	// The open connection is in the dataplane's connection list.
+	conns, err := l.dp.Conns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := netip.MustParseAddrPort(conn.LocalAddr().String())
+	if !slices.ContainsFunc(conns, func(c lvs.Conn) bool {
+		return c.Client == local && c.Virtual == netip.AddrPortFrom(vip, 80) && c.State == "ESTABLISHED" &&
+			c.Dest == netip.AddrPortFrom(map[string]lvs.Destination{"rs1": dest(11, 1), "rs2": dest(12, 1)}[first].Key.Addr, 8080)
+	}) {
+		t.Errorf("Conns lacks %s -> %s (%s): %v", local, netip.AddrPortFrom(vip, 80), first, conns)
+	}
 	other := map[string]lvs.Destination{"rs1": dest(12, 1), "rs2": dest(11, 1)}[first]
 	syncTo(t, r, service("rr", 0, other))
 	if again := keepAliveGet(t, conn, br); again != first {

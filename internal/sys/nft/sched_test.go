@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/nftables/expr"
 
 	"github.com/keepalived-go/keepalived/internal/lvs"
@@ -131,4 +132,72 @@ func FuzzParseDestChain(f *testing.F) {
 			t.Fatalf("%q parsed as %d/%d", name, id, dest)
 		}
 	})
+}
+
+func TestDRRules(t *testing.T) {
+	svc := lvs.Service{Key: lvs.ServiceKey{Family: 4, Protocol: lvs.TCP, Addr: netip.MustParseAddr("192.0.2.100"), Port: 80}, Scheduler: "rr"}
+	// nft --debug=netlink for "jhash ip saddr . ip daddr . th sport . th dport mod 7 seed 0x4b41".
+	want := []expr.Any{
+		&expr.Payload{DestRegister: 12, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4},
+		&expr.Payload{DestRegister: 13, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4},
+		&expr.Payload{DestRegister: 14, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 2},
+		&expr.Payload{DestRegister: 15, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+		&expr.Hash{SourceRegister: 2, DestRegister: 1, Length: 16, Modulus: 7, Seed: 0x4b41, Type: expr.HashTypeJenkins},
+	}
+	if diff := cmp.Diff(want, drScheduler(svc, 7)); diff != "" {
+		t.Errorf("rr over IPv4 (-want +got):\n%s", diff)
+	}
+	svc6 := svc
+	svc6.Key.Family, svc6.Key.Addr = 6, netip.MustParseAddr("2001:db8::100")
+	want6 := []expr.Any{
+		&expr.Payload{DestRegister: 8, Base: expr.PayloadBaseNetworkHeader, Offset: 8, Len: 16},
+		&expr.Payload{DestRegister: 12, Base: expr.PayloadBaseNetworkHeader, Offset: 24, Len: 16},
+		&expr.Payload{DestRegister: 16, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 2},
+		&expr.Payload{DestRegister: 17, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+		&expr.Hash{SourceRegister: 1, DestRegister: 1, Length: 40, Modulus: 7, Seed: 0x4b41, Type: expr.HashTypeJenkins},
+	}
+	if diff := cmp.Diff(want6, drScheduler(svc6, 7)); diff != "" {
+		t.Errorf("rr over IPv6 (-want +got):\n%s", diff)
+	}
+	// sh keeps the NAT source hash: the same on every packet.
+	sh := svc
+	sh.Scheduler = "sh"
+	if diff := cmp.Diff(scheduler(sh, 7), drScheduler(sh, 7)); diff != "" {
+		t.Errorf("sh (-nat +dr):\n%s", diff)
+	}
+	d := lvs.Destination{Key: lvs.DestKey{Addr: netip.MustParseAddr("192.0.2.11"), Port: 80}, Weight: 1, Method: lvs.DR}
+	wantTo := []expr.Any{
+		&expr.Counter{},
+		&expr.Immediate{Register: 1, Data: []byte{192, 0, 2, 11}},
+		&expr.Dup{RegAddr: 1},
+		&expr.Verdict{Kind: expr.VerdictDrop},
+	}
+	if diff := cmp.Diff(wantTo, drTo(svc, d, nil)); diff != "" {
+		t.Errorf("destination rule (-want +got):\n%s", diff)
+	}
+}
+
+func TestDRSchedTable(t *testing.T) {
+	dests := []lvs.Destination{
+		{Key: keys(3)[0], Weight: 3}, {Key: keys(3)[1], Weight: 1}, {Key: keys(3)[2], Weight: 0},
+	}
+	tab := drSchedTable("wrr", dests)
+	n := map[int]int{}
+	for _, s := range tab {
+		n[s]++
+	}
+	if len(tab) != drTableSize || n[2] != 0 {
+		t.Fatalf("wrr table: %d slots, %v", len(tab), n)
+	}
+	if r := float64(n[0]) / float64(n[1]); r < 2.9 || r > 3.1 {
+		t.Errorf("wrr 3:1 shares %v (ratio %.2f)", n, r)
+	}
+	// rr ignores weights; removing a destination moves only its slots.
+	rr := drSchedTable("rr", dests)
+	after := drSchedTable("rr", dests[1:])
+	for i, s := range rr {
+		if s == 1 && after[i] != 0 {
+			t.Fatalf("slot %d of the kept destination moved", i)
+		}
+	}
 }

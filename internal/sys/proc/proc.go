@@ -62,7 +62,12 @@ var sigmap = map[os.Signal]Signal{
 }
 
 // Notify delivers the daemon's signals on the returned channel until ctx
-// is done. The channel is buffered so that a burst is not lost.
+// is done. The channel is buffered so that a burst is not lost. After
+// ctx is done the signals stay caught (and dropped): a stopping process
+// must not die half-way through its cleanup of a second SIGTERM, which
+// it gets when the whole process group or cgroup is signalled (the test
+// harness, systemd's KillMode=control-group) and then its parent signals
+// it again.
 func Notify(ctx context.Context) <-chan Signal {
 	in := make(chan os.Signal, 8)
 	var sigs []os.Signal
@@ -72,7 +77,6 @@ func Notify(ctx context.Context) <-chan Signal {
 	signal.Notify(in, sigs...)
 	out := make(chan Signal, 8)
 	go func() {
-		defer signal.Stop(in)
 		for {
 			select {
 			case <-ctx.Done():

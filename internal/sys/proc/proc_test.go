@@ -60,3 +60,24 @@ func TestNotifyMapsSignals(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifySurvivesLateStop: a SIGTERM arriving after Notify's context
+// is done (the process is already stopping) does not kill the process.
+func TestNotifySurvivesLateStop(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := Notify(ctx)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("SIGTERM not delivered")
+	}
+	cancel()
+	time.Sleep(50 * time.Millisecond) // Notify's goroutine returns
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // the test binary would be dead by now
+}
