@@ -223,6 +223,12 @@ func (m *Manager) loop(ctx context.Context, c *checker) {
 	}
 	t := time.NewTimer(delay)
 	defer t.Stop()
+	// Each probe's timeout context hangs off this checker's own context,
+	// not off ctx directly: thousands of checkers deriving a context from
+	// one parent every delay_loop would all register with (and contend
+	// for) that parent's list of children.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	for {
 		select {
 		case <-ctx.Done():
