@@ -59,9 +59,10 @@ var allowed = map[string][]string{
 	"internal/testutil/netnstest": {},
 	"internal/testutil/vmrun":     {},
 
-	// bench/failover builds its lab with sys/lab (a benchmark tool, not
-	// part of the daemon).
+	// bench/failover and bench/checkers build their labs with sys/lab
+	// (benchmark tools, not part of the daemon).
 	"bench/failover": {"internal/sys/lab"},
+	"bench/checkers": {"internal/sys/lab"},
 }
 
 // belowDaemon is every package daemon may join.
