@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -110,6 +111,7 @@ func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) error {
 		return err
 	}
 	time.Sleep(warm)
+	load0 := loadAvg()
 	t0 := time.Now()
 	cpu0, err := cpuTicks(pid)
 	if err != nil {
@@ -127,6 +129,7 @@ func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) error {
 	}
 	t1 := time.Now()
 	rss, hwm := memory(pid)
+	fmt.Printf("host load average (1 min) at start and end of the window: %s, %s on %d CPUs\n", load0, loadAvg(), runtime.NumCPU())
 	p.Terminate()
 	select {
 	case <-p.Done():
@@ -135,7 +138,9 @@ func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) error {
 	user, sys := share(cpu0, cpu1, t1.Sub(t0).Seconds())
 	report(servers, nTCP, t0, t1, user, sys, rss, hwm)
 	if log, _ := os.ReadFile(logFile); strings.Contains(string(log), "failed") {
-		fmt.Printf("note: some checks failed during the run:\n%s\n", tail(grep(string(log), "failed"), 5))
+		failed := grep(string(log), "failed")
+		fmt.Printf("note: %d real servers went down during the run (the host or the servers could not keep up), the last:\n%s\n",
+			strings.Count(failed, "\n")+1, tail(failed, 3))
 	}
 	return nil
 }
@@ -275,6 +280,16 @@ func verdict(ok bool) string {
 		return "ok"
 	}
 	return "MISSED"
+}
+
+// loadAvg is the host's 1-minute load average.
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 // waitPID reads the daemon's pid file.
