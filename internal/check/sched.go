@@ -120,6 +120,11 @@ func (s *scheduler) dispatch(ctx context.Context, c *checker) {
 // worker checks c, then whatever it is given, until ctx ends or it has
 // waited workerIdle for work.
 func (s *scheduler) worker(ctx context.Context, c *checker) {
+	// The probes' timeout contexts hang off the worker's own context:
+	// deriving them all from ctx would make every probe register with
+	// (and contend for) ctx's list of children.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	idle := time.NewTimer(workerIdle)
 	defer idle.Stop()
 	for {
