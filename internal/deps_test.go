@@ -63,10 +63,11 @@ var allowed = map[string][]string{
 	"internal/testutil/netnstest": {},
 	"internal/testutil/vmrun":     {},
 
-	// bench/failover builds its lab with sys/lab (a benchmark tool, not
-	// part of the daemon).
+	// bench/failover and bench/checkers build their labs with sys/lab
+	// (benchmark tools, not part of the daemon).
 	"bench/failover": {"internal/sys/lab"},
-	// bench/dataplane too; bench/ipvsprog boots the VM runner.
+	// bench/dataplane and bench/checkers too; bench/ipvsprog boots the VM runner.
+	"bench/checkers":  {"internal/sys/lab"},
 	"bench/dataplane": {"internal/sys/lab"},
 	"bench/ipvsprog":  {"internal/testutil/vmrun"},
 }

@@ -76,3 +76,32 @@ func cpuTime() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkTCPProbe is one TCP_CHECK probe (connect and close, bounded by
+// connect_timeout) against a local listener: its time and allocations.
+func BenchmarkTCPProbe(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Skipf("listen: %v", err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	ap := netip.MustParseAddrPort(ln.Addr().String())
+	m := New(parseConf(b, rsConf(ap, "TCP_CHECK {\nconnect_timeout 3\n}")), Options{Logger: slog.New(slog.DiscardHandler)})
+	c := m.servers[0].checkers[0]
+	ctx := b.Context()
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := m.probeOnce(ctx, c); !r.OK {
+			b.Fatalf("probe failed: %s", r.Reason)
+		}
+	}
+}

@@ -47,6 +47,9 @@ func (c *checker) judge(res Result) outcome {
 	}
 	st := c.m.step(c.params, res.OK)
 	out.delay = st.Delay
+	if res.OK && !wasUp {
+		out.lines = append(out.lines, res.Recovered...)
+	}
 	out.lines = append(out.lines, c.lines(res, st, wasUp, first)...)
 	if !res.OK && c.kind == "MISC_CHECK" && (st.Transition == Down || (!wasUp && !first)) {
 		c.lastRC = res.Status
@@ -77,9 +80,9 @@ func (c *checker) miscWeight(res Result, out *outcome) {
 	if res.Status != 0 {
 		w = int64(res.Status) - 2 - c.rs.baseW
 	}
-	old := c.rs.weight
+	// The weight's log line ("Changing weight from ...") is the LVS
+	// model's, which sees every contribution to the weight.
 	if ev, ok := c.rs.setWeight(&c.cur, w); ok {
-		out.lines = append(out.lines, c.rs.weightLine(old, c.rs.weight))
 		out.events = append(out.events, ev)
 	}
 }

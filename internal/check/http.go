@@ -173,12 +173,15 @@ type httpProbe struct {
 
 // Probe checks every url in order; the first failure ends the check.
 func (p *httpProbe) Probe(ctx context.Context) Result {
+	ok := Result{OK: true}
 	for _, u := range p.urls {
-		if r := p.url(ctx, u); !r.OK {
+		r := p.url(ctx, u)
+		if !r.OK {
 			return r
 		}
+		ok.Recovered = append(ok.Recovered, r.Recovered...)
 	}
-	return Result{OK: true}
+	return ok
 }
 
 func (p *httpProbe) fail(msg, reason string) Result {
@@ -225,7 +228,16 @@ func (p *httpProbe) url(ctx context.Context, u *httpURL) Result {
 	case u.re != nil && matchFrom(u.re, body, u.minOff) == u.noMatch:
 		return Result{Reason: "regex mismatch", Log: "Regex match failed server " + p.name + "."}
 	}
-	return Result{OK: true}
+	// check_http.c's http_handle_response: the last test passed names
+	// the success.
+	what := "HTTP status code"
+	switch {
+	case u.re != nil:
+		what = "Regex match"
+	case u.hasMD5:
+		what = "MD5 digest"
+	}
+	return Result{OK: true, Recovered: []string{what + " success to " + p.name + " url(" + u.path + ")"}}
 }
 
 // matchFrom says whether re matches body at or after offset min.

@@ -75,24 +75,30 @@ func TestHTTPGet(t *testing.T) {
 		reason string
 		log    string
 	}{
-		{"200", "url {\npath /\n}", true, "", ""},
+		{"200", "url {\npath /\n}", true, "", "HTTP status code success to " + name + " url(/)"},
 		{"503", "url {\npath /down\n}", false, "status 503", "HTTP status code error to server " + name + "."},
-		{"503 in a range", "url {\npath /down\nstatus_code 200 500-503\n}", true, "", ""},
+		{"503 in a range", "url {\npath /down\nstatus_code 200 500-503\n}", true, "", "HTTP status code success to " + name + " url(/down)"},
 		{"200 not in the codes", "url {\npath /\nstatus_code 300-399\n}", false, "status 200", "HTTP status code error to server " + name + "."},
-		{"digest", "url {\npath /\ndigest " + sum + "\n}", true, "", ""},
+		{"digest", "url {\npath /\ndigest " + sum + "\n}", true, "", "MD5 digest success to " + name + " url(/)"},
 		{"digest mismatch", "url {\npath /\ndigest 00000000000000000000000000000000\n}", false, "digest mismatch", "MD5 digest error to server " + name + "."},
 		{"every url must pass", "url {\npath /\n}\nurl {\npath /down\n}", false, "status 503", "HTTP status code error to server " + name + "."},
-		{"regex", "url {\npath /\nregex \"keep.*d\"\n}", true, "", ""},
+		{"regex", "url {\npath /\nregex \"keep.*d\"\n}", true, "", "Regex match success to " + name + " url(/)"},
 		{"regex fails", "url {\npath /\nregex \"^nothing\"\n}", false, "regex mismatch", "Regex match failed server " + name + "."},
 		{"regex_no_match", "url {\npath /\nregex \"hello\"\nregex_no_match\n}", false, "regex mismatch", "Regex match failed server " + name + "."},
-		{"regex caseless", "url {\npath /\nregex \"HELLO\"\nregex_options caseless\n}", true, "", ""},
+		{"regex caseless", "url {\npath /\nregex \"HELLO\"\nregex_options caseless\n}", true, "", "Regex match success to " + name + " url(/)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := probeOf(t, rsConf(ap, "HTTP_GET {\n"+tt.urls+"\n}"), Options{})
 			r := probe(t, p)
-			if r.OK != tt.ok || r.Reason != tt.reason || r.Log != tt.log {
-				t.Errorf("got ok=%v reason=%q log=%q\nwant ok=%v reason=%q log=%q", r.OK, r.Reason, r.Log, tt.ok, tt.reason, tt.log)
+			// log is the failure's line, or the success's line logged
+			// when the checker was down.
+			log := r.Log
+			if r.OK {
+				log = strings.Join(r.Recovered, "|")
+			}
+			if r.OK != tt.ok || r.Reason != tt.reason || log != tt.log {
+				t.Errorf("got ok=%v reason=%q log=%q\nwant ok=%v reason=%q log=%q", r.OK, r.Reason, log, tt.ok, tt.reason, tt.log)
 			}
 		})
 	}

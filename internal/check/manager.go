@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/keepalived-go/keepalived/internal/config"
@@ -204,42 +203,25 @@ func paramsOf(p config.CheckParams) Params {
 }
 
 // Run reports each real server's starting state, then runs every checker
-// until ctx ends: one goroutine per checker, each waiting a random
-// warmup offset first. It returns nil once they have all stopped.
+// until ctx ends, each first after a random warmup offset. It returns nil
+// once every check has stopped.
 func (m *Manager) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	for _, s := range m.servers {
-		s.mu.Lock()
-		m.opts.OnEvent(s.init(m.initNot))
-		s.mu.Unlock()
-		for _, c := range s.checkers {
-			wg.Go(func() { m.loop(ctx, c) })
+	s := newScheduler(m)
+	now := time.Now()
+	for _, sv := range m.servers {
+		sv.mu.Lock()
+		m.opts.OnEvent(sv.init(m.initNot))
+		sv.mu.Unlock()
+		for _, c := range sv.checkers {
+			delay := time.Duration(0)
+			if c.params.Warmup > 0 {
+				delay = time.Duration(m.opts.Rand(int64(c.params.Warmup)))
+			}
+			s.at(c, now.Add(delay))
 		}
 	}
-	wg.Wait()
+	s.run(ctx)
 	return nil
-}
-
-// loop runs one checker: warmup, then check, judge and wait.
-func (m *Manager) loop(ctx context.Context, c *checker) {
-	delay := time.Duration(0)
-	if c.params.Warmup > 0 {
-		delay = time.Duration(m.opts.Rand(int64(c.params.Warmup)))
-	}
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		res := m.probeOnce(ctx, c)
-		if ctx.Err() != nil {
-			return
-		}
-		t.Reset(m.judge(c, res))
-	}
 }
 
 // probeOnce runs one check bounded by the checker's timeout.

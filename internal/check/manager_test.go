@@ -28,6 +28,13 @@ type scriptDialer struct {
 
 var errRefused = errors.New("connection refused")
 
+// count is how many dials dst had.
+func (d *scriptDialer) count(dst netip.AddrPort) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.calls[dst]
+}
+
 func (d *scriptDialer) Dial(ctx context.Context, network string, src, dst netip.AddrPort, iface string, fwmark uint32) (net.Conn, error) {
 	d.mu.Lock()
 	s := d.scripts[dst]
@@ -157,7 +164,7 @@ func TestManagerTCPDownAfterRetriesAndBackUp(t *testing.T) {
 			"down 192.0.2.11 80 up=false w=5 reason=connection refused notify",
 			"up 192.0.2.11 80 up=true w=5 notify",
 		})
-		if n := d.calls[dst]; n != 6 {
+		if n := d.count(dst); n != 6 {
 			t.Errorf("%d dials, want 6", n)
 		}
 	})
@@ -285,12 +292,12 @@ func TestManagerWarmupSpreadsFirstChecks(t *testing.T) {
 		go New(parseConf(t, conf), opts).Run(ctx)
 		time.Sleep(4*time.Second - 2*time.Nanosecond)
 		synctest.Wait()
-		if n := d.calls[dst]; n != 0 || asked != int64(4*time.Second) {
+		if n := d.count(dst); n != 0 || asked != int64(4*time.Second) {
 			t.Fatalf("before the warmup offset: %d dials, rand asked for %d", n, asked)
 		}
 		time.Sleep(time.Nanosecond)
 		synctest.Wait()
-		if n := d.calls[dst]; n != 1 {
+		if n := d.count(dst); n != 1 {
 			t.Fatalf("at the warmup offset: %d dials, want 1", n)
 		}
 	})
@@ -336,4 +343,38 @@ func TestPreviousStateSurvivesReload(t *testing.T) {
 	if len(got) != 2 || got[0].Up || !got[1].Up {
 		t.Fatalf("init events %+v: want 192.0.2.11 down and 192.0.2.12 up", got)
 	}
+}
+
+// TestManagerHangingCheckBlocksNoOther: a server that never answers (each
+// check waits for its connect_timeout) does not delay another server's
+// checks: they keep their delay_loop cadence.
+func TestManagerHangingCheckBlocksNoOther(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		slow, fast := netip.MustParseAddrPort("192.0.2.11:80"), netip.MustParseAddrPort("192.0.2.12:80")
+		d := &scriptDialer{scripts: map[netip.AddrPort]string{slow: "t", fast: "+"}, calls: map[netip.AddrPort]int{}}
+		var h harness
+		conf := `
+virtual_server 192.0.2.100 80 {
+    delay_loop 1
+    protocol TCP
+    lvs_sched rr
+    lvs_method NAT
+    real_server 192.0.2.11 80 {
+        TCP_CHECK {
+            connect_timeout 30
+        }
+    }
+    real_server 192.0.2.12 80 {
+        TCP_CHECK {
+            connect_timeout 30
+        }
+    }
+}
+`
+		h.runFor(t, parseConf(t, conf), h.opts(d), 10*time.Second+time.Millisecond)
+		// fast: checks at 0, 1, ..., 10 s; slow: one check, still waiting.
+		if n, m := d.count(fast), d.count(slow); n != 11 || m != 1 {
+			t.Errorf("in 10 s: %d checks of the answering server (want 11), %d of the silent one (want 1)", n, m)
+		}
+	})
 }

@@ -13,6 +13,11 @@ import (
 // Result is one check's outcome.
 type Result struct {
 	OK bool
+	// Recovered are keepalived's lines for a success logged while the
+	// checker is down, before the checker's success line: HTTP_GET's
+	// "HTTP status code success to [192.0.2.11]:tcp:80 url(/)", one per
+	// url.
+	Recovered []string
 	// Reason says why the check failed, in a few words for events and
 	// status ("connection refused", "timeout", "status 503").
 	Reason string

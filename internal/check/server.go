@@ -1,7 +1,6 @@
 package check
 
 import (
-	"fmt"
 	"math"
 	"sync"
 )
@@ -103,14 +102,4 @@ func (s *server) setWeight(cur *int64, w int64) (Event, bool) {
 // what IPVS takes.
 func realWeight(w int64) int64 {
 	return min(max(w, 0), math.MaxInt32)
-}
-
-// weightLine is keepalived's update_svr_wgt log line.
-func (s *server) weightLine(old, new int64) string {
-	in := "in"
-	if s.alive {
-		in = ""
-	}
-	return fmt.Sprintf("Changing weight from %d to %d for %sactive service %s of VS %s",
-		realWeight(old), realWeight(new), in, s.name, s.vsName)
 }

@@ -131,10 +131,17 @@ func keyMap(c *config.Config) map[check.Key][]rsRef {
 	return m
 }
 
-// miscRunner runs MISC_CHECK scripts.
-func miscRunner(ctx context.Context, argv []string, user, group string) (int, bool, error) {
-	r := exec.Run(ctx, exec.Cmd{Args: argv, User: user, Group: group})
-	return r.Status, r.Signal != 0, r.Err
+// miscRunner runs MISC_CHECK scripts: as their user, else as
+// script_user (keepalived_script when it exists), as keepalived does.
+func miscRunner(c *config.Config) check.RunFunc {
+	def := scriptRunner(c)
+	return func(ctx context.Context, argv []string, user, group string) (int, bool, error) {
+		if user == "" {
+			user, group = def.User, def.Group
+		}
+		r := exec.Run(ctx, exec.Cmd{Args: argv, User: user, Group: group, SupplementaryGroups: def.SupplementaryGroups})
+		return r.Status, r.Signal != 0, r.Err
+	}
 }
 
 // Run programs the dataplane and runs the checks until ctx ends; then it
@@ -247,7 +254,7 @@ func previousStates(model *lvs.Model, keys map[check.Key][]rsRef) map[check.Key]
 // a reload); the channel closes when they stop.
 func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config, prev map[check.Key]bool, prevChecks map[check.Key][]check.CheckerStatus) <-chan struct{} {
 	mgr := check.New(c, check.Options{
-		Dialer: netdial.Dialer{}, Pinger: ping.Pinger{}, Run: miscRunner,
+		Dialer: netdial.Dialer{}, Pinger: ping.Pinger{}, Run: miscRunner(c),
 		OnEvent: cr.queue.push, Logger: cr.o.Log,
 		Previous:         func(k check.Key) (bool, bool) { up, ok := prev[k]; return up, ok },
 		PreviousCheckers: prevChecks,
@@ -332,9 +339,9 @@ func (cr *checkerRole) apply(ctx context.Context, n *notify.Notifier, model *lvs
 // notify_up/notify_down with the LVS FIFO and mail, quorum scripts.
 func (cr *checkerRole) handle(ctx context.Context, n *notify.Notifier, model *lvs.Model, evs []lvs.Event, alert string) {
 	for _, ev := range evs {
-		if ev.Kind != lvs.RealServerUp && ev.Kind != lvs.RealServerDown {
-			// The up/down events only carry the state; their log line
-			// came as a Log event.
+		if ev.Kind == lvs.Log {
+			// The up/down and quorum events only carry the state; their
+			// log line came as a Log event.
 			cr.o.Log.Info(ev.Msg)
 		}
 		switch ev.Kind {
