@@ -64,11 +64,14 @@ func TestFailoverBounds(t *testing.T) {
 }
 
 // TestPartitionHealsWithGratuitousARP: during a partition (protocol 112
-// dropped on b) both nodes are MASTER and the client's neighbour entry
-// for the VIP follows b's gratuitous ARPs; when it heals a, the higher
-// priority, stays the only master and sends gratuitous ARPs again
+// dropped on both directors) both are MASTER and the client's neighbour
+// entry for the VIP follows b's gratuitous ARPs; when it heals a, the
+// higher priority, stays the only master and sends gratuitous ARPs again
 // (garp_lower_prio_repeat, defaulting to garp_master_repeat), so the
-// client, which sends nothing meanwhile, learns a's MAC back.
+// client, which sends nothing meanwhile, learns a's MAC back. (Were only
+// b cut off, a would answer each of b's lower-priority adverts with
+// gratuitous ARPs at once, and the client's entry would hold b's MAC
+// for a moment only.)
 // TestPartitionHeals covers the election and the notify script.
 func TestPartitionHealsWithGratuitousARP(t *testing.T) {
 	l := newLab(t)
@@ -83,11 +86,13 @@ func TestPartitionHealsWithGratuitousARP(t *testing.T) {
 	c.touch("192.0.2.100")
 	waitFor(t, 5*time.Second, "the client to learn a's MAC for the VIP", func() bool { return c.neighMAC("192.0.2.100") == macA })
 
+	partition(a, true)
 	partition(b, true)
 	waitFor(t, 10*time.Second, "b's gratuitous ARP to reach the client during the partition", func() bool {
 		return c.neighMAC("192.0.2.100") == macB
 	})
 	healed := time.Now()
+	partition(a, false)
 	partition(b, false)
 	waitFor(t, 5*time.Second, "a's gratuitous ARP after the heal", func() bool { return c.neighMAC("192.0.2.100") == macA })
 	t.Logf("the client had a's MAC back %v after the heal", time.Since(healed))
