@@ -88,7 +88,33 @@ func (r *kaRun) reload(log *slog.Logger) (*config.Config, bool) {
 			log.Warn(d.String())
 		}
 	}
+	if cfg != nil {
+		if err := writeReloadCheck(cfg.Global.ReloadCheckConfig, diags, bad); err != nil {
+			log.Warn(fmt.Sprintf("reload_check_config: %v", err))
+		}
+	}
 	return cfg, !bad
+}
+
+// writeReloadCheck writes the reload's configuration check to path
+// (global_defs reload_check_config LOGFILE), one FILE:LINE problem per
+// line as keepalived -t prints them, then the verdict; nothing for ""
+// or /dev/null (the option without a file). The file is replaced at
+// each reload, so it always holds the last check.
+func writeReloadCheck(path string, diags config.Diagnostics, bad bool) error {
+	if path == "" || path == os.DevNull {
+		return nil
+	}
+	var b strings.Builder
+	for _, d := range diags {
+		b.WriteString(d.String() + "\n")
+	}
+	if bad {
+		b.WriteString("Reload refused: the configuration has errors; the running configuration is kept\n")
+	} else {
+		b.WriteString("Configuration check passed: reloading\n")
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 // logger builds the logger the options ask for: the console with -l,

@@ -342,7 +342,12 @@ func (cr *checkerRole) handle(ctx context.Context, n *notify.Notifier, model *lv
 		if ev.Kind == lvs.Log {
 			// The up/down and quorum events only carry the state; their
 			// log line came as a Log event.
-			cr.o.Log.Info(ev.Msg)
+			vs, rs := model.Names(ev.VS, ev.RS)
+			attrs := []any{"vs", vs}
+			if rs != "" {
+				attrs = append(attrs, "rs", rs)
+			}
+			cr.o.Log.Info(ev.Msg, attrs...)
 		}
 		switch ev.Kind {
 		case lvs.RealServerUp, lvs.RealServerDown:
@@ -357,20 +362,7 @@ func (cr *checkerRole) handle(ctx context.Context, n *notify.Notifier, model *lv
 }
 
 // names renders an event's virtual and real server as keepalived does.
-func names(model *lvs.Model, ev lvs.Event) (vs, rs string) {
-	for _, s := range model.Status() {
-		if s.ID != ev.VS {
-			continue
-		}
-		vs = s.Name
-		for _, r := range s.RealServers {
-			if r.Key == ev.RS {
-				rs = r.Name
-			}
-		}
-	}
-	return vs, rs
-}
+func names(model *lvs.Model, ev lvs.Event) (vs, rs string) { return model.Names(ev.VS, ev.RS) }
 
 // stop releases the virtual servers at shutdown (keepalived's
 // clear_services), unless -I; lvs_flush_on_stop full flushes everything.

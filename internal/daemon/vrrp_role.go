@@ -39,6 +39,9 @@ type vrrpRole struct {
 	restart chan struct{}
 	// trk are the running trackers (under mu).
 	trk *trackers
+	// notifier is the running router's (under mu), for the states
+	// fifo_write_vrrp_states_on_reload re-sends.
+	notifier *notify.Notifier
 }
 
 // Scripts are the vrrp_scripts' current states, by name.
@@ -223,7 +226,7 @@ func (v *vrrpRole) Run(ctx context.Context) error {
 		rctx, cancel := context.WithCancel(ctx)
 		trackerLinks := make(chan vrrp.LinkEvent, 16)
 		v.mu.Lock()
-		v.router, v.runCtx, v.env, v.links = r, rctx, env, trackerLinks
+		v.router, v.runCtx, v.env, v.links, v.notifier = r, rctx, env, trackerLinks, n
 		v.startTrackers(c, r)
 		v.mu.Unlock()
 		done := make(chan error, 1)
@@ -247,7 +250,7 @@ func (v *vrrpRole) Run(ctx context.Context) error {
 		closeCancel()
 		fifoSet.close(stopFIFOScripts)
 		v.mu.Lock()
-		v.router = nil
+		v.router, v.notifier = nil, nil
 		v.mu.Unlock()
 		if stop || runErr != nil {
 			return runErr
@@ -272,8 +275,53 @@ func (v *vrrpRole) startTrackers(c *config.Config, r *vrrp.Router) {
 // Reload takes a new configuration: the running router applies the
 // difference (unchanged instances keep their state and VIPs) and the
 // trackers restart on the new configuration. Without a running router
-// (no instances yet) the role starts one.
+// (no instances yet) the role starts one. With
+// fifo_write_vrrp_states_on_reload every instance's and sync group's
+// state then goes to the FIFOs again.
 func (v *vrrpRole) Reload(ctx context.Context, c *config.Config) error {
+	if err := v.apply(ctx, c); err != nil {
+		return err
+	}
+	if c.Global.FIFOWriteVRRPStatesOnReload {
+		v.writeStates(ctx, c)
+	}
+	return nil
+}
+
+// writeStates writes the running instances' and sync groups' states to
+// the FIFOs (no script, no mail). A router being replaced writes its
+// states as its instances start.
+func (v *vrrpRole) writeStates(ctx context.Context, c *config.Config) {
+	v.mu.Lock()
+	r, n := v.router, v.notifier
+	v.mu.Unlock()
+	if r == nil || n == nil {
+		return
+	}
+	states := map[string]notify.State{}
+	var insts []notify.StateOf
+	for _, st := range r.Status(ctx) {
+		s, ok := map[string]notify.State{"MASTER": notify.Master, "BACKUP": notify.Backup, "FAULT": notify.Fault}[st.State]
+		if !ok {
+			continue // INIT: its first transition writes a line
+		}
+		states[st.Name] = s
+		insts = append(insts, notify.StateOf{Name: st.Name, State: s, Priority: st.Priority})
+	}
+	var groups []notify.StateOf
+	for _, g := range c.SyncGroups {
+		for _, m := range g.Group {
+			if s, ok := states[m]; ok {
+				groups = append(groups, notify.StateOf{Name: g.Name, State: s})
+				break
+			}
+		}
+	}
+	n.WriteStates(insts, groups)
+}
+
+// apply hands c to the running router, or restarts it.
+func (v *vrrpRole) apply(ctx context.Context, c *config.Config) error {
 	v.mu.Lock()
 	same, err := sameVRRP(v.cfg, c)
 	r := v.router

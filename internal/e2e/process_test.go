@@ -153,7 +153,8 @@ func TestReload(t *testing.T) {
 	}
 	a := l.node("a", "192.0.2.1", "")
 	b := l.node("b", "192.0.2.2", "")
-	confA := fmt.Sprintf(confV2PASS, "a", "MASTER", 150)
+	checkLog := filepath.Join(a.dir, "reload-check.log")
+	confA := fmt.Sprintf(confV2PASS, "a", "MASTER", 150) + "global_defs {\n    reload_check_config " + checkLog + "\n}\n"
 	a.start(bin, confA)
 	b.start(bin, fmt.Sprintf(confV2PASS, "b", "BACKUP", 100))
 	waitHolder(t, 10*time.Second, "192.0.2.100", a, a, b)
@@ -185,8 +186,13 @@ func TestReload(t *testing.T) {
 	if !strings.Contains(out, "the running configuration is kept") {
 		t.Errorf("keepalivedctl reload did not say why:\n%s", out)
 	}
-	if !a.out.contains(filepath.Join(a.dir, "keepalived.conf") + ":8: number '999' outside range [1, 255]") {
+	problem := filepath.Join(a.dir, "keepalived.conf") + ":8: number '999' outside range [1, 255]"
+	if !a.out.contains(problem) {
 		t.Errorf("the daemon did not log the problem with FILE:LINE")
+	}
+	// reload_check_config LOGFILE holds the refused reload's check.
+	if got := readFile(checkLog); !strings.Contains(got, problem) || !strings.Contains(got, "Reload refused") {
+		t.Errorf("reload_check_config's file:\n%s", got)
 	}
 	time.Sleep(2 * time.Second)
 	if h := holders("192.0.2.100", a, b); len(h) != 1 || h[0] != "a" {

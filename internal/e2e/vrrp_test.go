@@ -338,6 +338,7 @@ func TestNotifyFIFO(t *testing.T) {
     notify_fifo %[1]s/notify.fifo
     notify_fifo_script %[1]s/reader
     vrrp_notify_priority_changes
+    fifo_write_vrrp_states_on_reload
 }
 vrrp_script chk {
     script %[1]s/check
@@ -355,6 +356,20 @@ vrrp_script chk {
 	waitFor(t, 10*time.Second, "the priority change line", func() bool {
 		return fileContains(a.dir+"/fifo.log", `INSTANCE "VI_1" MASTER_PRIORITY 140`)
 	})
+	// fifo_write_vrrp_states_on_reload: a reload (nothing changed)
+	// writes the instance's state again, with no transition.
+	if fileContains(a.dir+"/fifo.log", `INSTANCE "VI_1" MASTER 140`) {
+		t.Fatalf("a MASTER 140 line before the reload:\n%s", readFile(a.dir+"/fifo.log"))
+	}
+	if err := a.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the state line written on reload", func() bool {
+		return fileContains(a.dir+"/fifo.log", `INSTANCE "VI_1" MASTER 140`)
+	})
+	if strings.Count(a.out.String(), "Entering MASTER STATE") != 1 {
+		t.Errorf("the reload made a transition:\n%s", a.out.String())
+	}
 	a.stop()
 	deadline := time.Now().Add(5 * time.Second)
 	for !fileContains(a.dir+"/fifo.log", `INSTANCE "VI_1" STOP 140`) {

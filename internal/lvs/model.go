@@ -49,7 +49,7 @@ func (k EventKind) String() string {
 type Event struct {
 	Kind   EventKind
 	VS     VSID
-	RS     DestKey // real server events only
+	RS     DestKey // real server events, and their log lines
 	Msg    string
 	Script *config.Script
 }
@@ -251,6 +251,20 @@ func pick(cond bool, yes, no string) string {
 	return no
 }
 
+// Names renders a virtual server and one of its real servers as
+// keepalived's log lines do ("[192.0.2.100]:tcp:80"); rs is "" when key
+// is not one of its real servers, both are "" for an unknown id.
+func (m *Model) Names(id VSID, key DestKey) (vs, rs string) {
+	v := m.byID[id]
+	if v == nil {
+		return "", ""
+	}
+	if r := v.byKey[key]; r != nil {
+		rs = r.name
+	}
+	return v.name, rs
+}
+
 func (m *Model) lookup(id VSID, key DestKey) (*vsState, *rsState, error) {
 	vs := m.byID[id]
 	if vs == nil {
@@ -275,6 +289,7 @@ func (m *Model) SetAlive(id VSID, key DestKey, up bool) ([]Event, error) {
 	verb := map[[2]bool]string{{true, false}: "Adding", {true, true}: "Enabling", {false, false}: "Removing", {false, true}: "Disabling"}[[2]bool{up, rs.inhibit}]
 	prep := pick(rs.inhibit, "of", pick(up, "to", "from"))
 	ev := []Event{vs.log("%s service %s %s VS %s", verb, rs.name, prep, vs.name)}
+	ev[0].RS = key
 	rs.alive = up
 	kind, script := RealServerDown, rs.cfg.NotifyDown
 	if up {
@@ -298,6 +313,7 @@ func (m *Model) SetWeight(id VSID, key DestKey, weight int64) ([]Event, error) {
 		return nil, nil
 	}
 	ev := []Event{vs.log("Changing weight from %d to %d for %sactive service %s of VS %s", oldW, newW, pick(rs.alive, "", "in"), rs.name, vs.name)}
+	ev[0].RS = key
 	return append(ev, vs.updateQuorum(false)...), nil
 }
 

@@ -84,6 +84,10 @@ TCP  192.0.2.100:80 rr
 	if got := msgs(ev); len(got) != 1 || got[0] != "Removing service [192.0.2.11]:tcp:80 from VS [192.0.2.100]:tcp:80" {
 		t.Errorf("down: %q", got)
 	}
+	// The log line names its real server, for the structured fields.
+	if vs, rs := m.Names(ev[0].VS, ev[0].RS); vs != "[192.0.2.100]:tcp:80" || rs != "[192.0.2.11]:tcp:80" {
+		t.Errorf("the down line's names are %q %q", vs, rs)
+	}
 	if d := m.Desired()[0].Dests; len(d) != 1 || d[0].Key != key("192.0.2.12:80") {
 		t.Errorf("after down: dests %v", d)
 	}
@@ -96,6 +100,9 @@ TCP  192.0.2.100:80 rr
 	}
 	if _, err := m.SetAlive(vsID(m), key("192.0.2.99:80"), true); err == nil {
 		t.Error("unknown real server accepted")
+	}
+	if vs, rs := m.Names(vsID(m), key("192.0.2.99:80")); vs != "[192.0.2.100]:tcp:80" || rs != "" {
+		t.Errorf("names of an unknown real server: %q %q", vs, rs)
 	}
 }
 

@@ -298,3 +298,24 @@ func (n *Notifier) Shutdown(insts []*config.VRRPInstance, prio func(*config.VRRP
 		n.Group(g, Stop)
 	}
 }
+
+// StateOf is the state of one instance or sync group, for WriteStates.
+type StateOf struct {
+	Name     string
+	State    State
+	Priority int
+}
+
+// WriteStates writes the FIFO lines of the given instances and sync
+// groups, and nothing else (no script, no mail): the states that
+// fifo_write_vrrp_states_on_reload re-sends after a reload, so that a
+// FIFO reader that was restarted or lost a line knows where everything
+// stands.
+func (n *Notifier) WriteStates(insts, groups []StateOf) {
+	for _, s := range insts {
+		n.write(InstanceLine(s.Name, s.State, s.Priority), n.o.FIFOs.All, n.o.FIFOs.VRRP)
+	}
+	for _, g := range groups {
+		n.write(GroupLine(g.Name, g.State), n.o.FIFOs.All, n.o.FIFOs.VRRP)
+	}
+}

@@ -113,6 +113,25 @@ func TestNotifierSyncGroupMemberNoRenotify(t *testing.T) {
 	}
 }
 
+// TestNotifierWriteStatesFIFOOnly: the states re-sent after a reload
+// reach both VRRP FIFOs and run no script.
+func TestNotifierWriteStatesFIFOOnly(t *testing.T) {
+	rec, all := &recorder{}, &recorder{}
+	n := New(Options{Run: rec.run, FIFOs: FIFOs{All: all, VRRP: rec}})
+	n.WriteStates([]StateOf{{Name: "VI_1", State: Master, Priority: 150}, {Name: "VI_2", State: Backup, Priority: 90}},
+		[]StateOf{{Name: "G", State: Master}})
+	n.Close(context.Background())
+	want := []string{"INSTANCE \"VI_1\" MASTER 150\n", "INSTANCE \"VI_2\" BACKUP 90\n", "GROUP \"G\" MASTER 0\n"}
+	for name, r := range map[string]*recorder{"vrrp_notify_fifo": rec, "notify_fifo": all} {
+		if d := cmp.Diff(want, r.lines); d != "" {
+			t.Errorf("%s lines (-want +got):\n%s", name, d)
+		}
+	}
+	if len(rec.ran) != 0 {
+		t.Errorf("scripts ran: %v", rec.ran)
+	}
+}
+
 func TestNotifierCheckerLines(t *testing.T) {
 	rec := &recorder{}
 	all := &recorder{}

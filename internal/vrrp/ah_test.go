@@ -129,6 +129,35 @@ func TestRouterAHFailsOverAndBack(t *testing.T) {
 	})
 }
 
+// TestRouterAHReloadRestartKeepsSequence: an AH instance that a reload
+// restarts (a changed setting) carries its sequence counter over, so its
+// next adverts are not replays to the peer, as keepalived copies seq_num.
+func TestRouterAHReloadRestartKeepsSequence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHub()
+		confA := fmt.Sprintf(confAH, 150, "AH", "secret")
+		a := h.start(t, "a", "192.0.2.1", confA)
+		b := h.start(t, "b", "192.0.2.2", fmt.Sprintf(confAH, 100, "AH", "secret"))
+		time.Sleep(6 * time.Second)
+		before := a.ahSeq(t)
+		if a.state(t) != "MASTER" || before.Seq < 2 {
+			t.Fatalf("a is %s with sequence %+v, want MASTER past 2", a.state(t), before)
+		}
+		a.reload(t, strings.Replace(confA, "advert_int 1", "advert_int 1\n    garp_master_delay 2", 1))
+		if !a.logs.has("configuration changed: restarting the instance") {
+			t.Fatalf("the reload did not restart VI_1:\n%s", strings.Join(a.logs.lines, "\n"))
+		}
+		if got := a.ahSeq(t); got.Seq < before.Seq {
+			t.Fatalf("after the restart a's sequence is %d, was %d", got.Seq, before.Seq)
+		}
+		time.Sleep(6 * time.Second)
+		noAHDrops(t, a, b)
+		if b.logs.has("already processed") {
+			t.Errorf("b took a's adverts as replays:\n%s", strings.Join(b.logs.lines, "\n"))
+		}
+	})
+}
+
 // TestRouterAHDropsBadAdverts: a different auth_pass breaks the ICV (both
 // routers become master and log keepalived's line), and AH against PASS
 // is refused by the first receive check on both sides.

@@ -95,6 +95,12 @@ func (r *Router) reload(now time.Time, c *config.Config, fresh []*member, global
 		if kept[m] {
 			continue
 		}
+		if om := old[m.cfg.Name]; om != nil {
+			// A restarted instance numbers its AH adverts on from the
+			// old one's counter (after its priority-0 advert), as
+			// keepalived copies seq_num over a reload.
+			m.ahSeq = om.ahSeq
+		}
 		r.setup(now, m)
 		r.exec(now, m, m.in.Start(now))
 	}
