@@ -110,15 +110,26 @@ func (c *controller) dumpFor(ctx context.Context, s proc.Signal) {
 	c.mu.Lock()
 	g := &c.cfg.Global
 	c.mu.Unlock()
-	var list []vrrp.InstanceStatus
-	if c.vrrp != nil {
-		list = c.vrrp.Status(ctx)
+	if c.checker != nil && s == proc.Data {
+		// The checker's own file, as keepalived's checker child writes
+		// keepalived_check.data.
+		vss, dp := c.checker.Status(ctx)
+		path := roleDataFile(g, "check")
+		if err := dump(path, func(w io.Writer) { writeCheckData(w, vss, dp) }); err != nil {
+			c.o.Log.Error(fmt.Sprintf("Can't open %s (%v)", path, err))
+		}
 	}
+	if c.vrrp == nil {
+		// The VRRP dumps are the VRRP process's: a checker process
+		// writing them too would race it with empty files.
+		return
+	}
+	list := c.vrrp.Status(ctx)
 	var path string
 	var err error
 	switch s {
 	case proc.Data:
-		path = orDefault(g.StateDumpFile, defaultDataFile)
+		path = roleDataFile(g, "")
 		err = dump(path, func(w io.Writer) { writeData(w, list) })
 	case proc.Stats, proc.StatsClear:
 		path = orDefault(g.StatsDumpFile, defaultStatsFile)

@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/keepalived-go/keepalived/internal/config"
+	"github.com/keepalived-go/keepalived/internal/control"
 	"github.com/keepalived-go/keepalived/internal/vrrp"
 )
 
@@ -226,6 +228,64 @@ func writeData(w io.Writer, list []vrrp.InstanceStatus) {
 			for _, a := range c.VIPs {
 				fmt.Fprintf(w, "     %s\n", a)
 			}
+		}
+	}
+}
+
+// roleDataFile is where a process writes its SIGUSR1 dump, with
+// keepalived's names: keepalived.data for the VRRP process,
+// keepalived_check.data for the checker ("check"), keepalived_parent.data
+// for the parent ("parent"); state_dump_file replaces the default, and the
+// role goes before its extension.
+func roleDataFile(g *config.Global, role string) string {
+	p := orDefault(g.StateDumpFile, defaultDataFile)
+	if role == "" {
+		return p
+	}
+	ext := filepath.Ext(p)
+	return strings.TrimSuffix(p, ext) + "_" + role + ext
+}
+
+// writeCheckData renders keepalived_check.data: the virtual servers and
+// their real servers as the checker runs them.
+func writeCheckData(w io.Writer, vss []control.VirtualServer, dataplane string) {
+	fmt.Fprintf(w, "------< Global definitions >------\n")
+	fmt.Fprintf(w, " Version = %s\n", Version)
+	fmt.Fprintf(w, " LVS dataplane = %s\n", dataplane)
+	fmt.Fprintf(w, "------< LVS Topology >------\n")
+	for _, vs := range vss {
+		fmt.Fprintf(w, " VIP = %s\n", vs.Name)
+		fmt.Fprintf(w, "   lb_algo = %s\n", vs.Scheduler)
+		fmt.Fprintf(w, "   lb_kind = %s\n", vs.Method)
+		fmt.Fprintf(w, "   Quorum = %s\n", map[bool]string{true: "up", false: "down"}[vs.Quorum])
+		if vs.Sorry {
+			fmt.Fprintf(w, "   Sorry server active\n")
+		}
+		for _, rs := range vs.RealServers {
+			fmt.Fprintf(w, "   RIP = %s\n", rs.Name)
+			fmt.Fprintf(w, "     Alive = %s\n", map[bool]string{true: "yes", false: "no"}[rs.Up])
+			fmt.Fprintf(w, "     Weight = %d\n", rs.Weight)
+			if rs.Reason != "" {
+				fmt.Fprintf(w, "     Last failure = %s\n", rs.Reason)
+			}
+			for _, ck := range rs.Checkers {
+				fmt.Fprintf(w, "     Checker = %s %s %s\n", ck.Type, ck.Target, map[bool]string{true: "up", false: "down"}[ck.Up])
+			}
+		}
+	}
+}
+
+// writeParentData renders keepalived_parent.data: the parent and its
+// children.
+func writeParentData(w io.Writer, configFile string, children map[string]int) {
+	fmt.Fprintf(w, "------< Global definitions >------\n")
+	fmt.Fprintf(w, " Version = %s\n", Version)
+	fmt.Fprintf(w, " Config file = %s\n", configFile)
+	fmt.Fprintf(w, "------< Processes >------\n")
+	fmt.Fprintf(w, " Parent pid = %d\n", os.Getpid())
+	for _, role := range []string{"vrrp", "check"} {
+		if pid, ok := children[role]; ok {
+			fmt.Fprintf(w, " %s child pid = %d\n", map[string]string{"vrrp": "VRRP", "check": "Checker"}[role], pid)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"runtime"
@@ -147,6 +148,9 @@ loop:
 			case proc.Reload:
 				_ = pc.reload()
 			default:
+				if s == proc.Data {
+					pc.writeData()
+				}
 				pc.forward(s)
 			}
 		}
@@ -405,6 +409,22 @@ func (pc *parentControl) reloadChildren() []error {
 		}
 	}
 	return errs
+}
+
+// writeData writes keepalived_parent.data (SIGUSR1); the children
+// write their own files.
+func (pc *parentControl) writeData() {
+	c := pc.config()
+	pids := map[string]int{}
+	for _, ch := range pc.children {
+		if p := ch.current(); p != nil {
+			pids[ch.role] = p.Pid()
+		}
+	}
+	path := roleDataFile(&c.Global, "parent")
+	if err := dump(path, func(w io.Writer) { writeParentData(w, pc.o.ConfigFile, pids) }); err != nil {
+		pc.o.Log.Error(fmt.Sprintf("Can't open %s (%v)", path, err))
+	}
 }
 
 // forward passes a signal to every running child.

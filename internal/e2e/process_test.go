@@ -215,6 +215,8 @@ func TestCheckerChildCrashLeavesVRRPAlone(t *testing.T) {
 	a.start(ourBinary(t), fmt.Sprintf(confV2PASS, "a", "MASTER", 150)+`
 global_defs {
     lvs_dataplane nftables
+    state_dump_file `+a.dir+`/k.data
+    stats_dump_file `+a.dir+`/k.stats
 }
 virtual_server 192.0.2.100 80 {
     delay_loop 1
@@ -229,6 +231,26 @@ virtual_server 192.0.2.100 80 {
 }
 `)
 	waitFor(t, 10*time.Second, "the VIP", func() bool { return a.hasAddr("192.0.2.100") })
+	// SIGUSR1 to the parent: each process writes its own data file, as
+	// keepalived's (k.data, k_check.data, k_parent.data); SIGUSR2's stats
+	// come from the VRRP child alone (the checker does not overwrite
+	// them with an empty file).
+	for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2} {
+		if err := a.cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 5*time.Second, "the dump files of every process", func() bool {
+		return fileContains(a.dir+"/k.data", "VRRP Instance = VI_1") &&
+			fileContains(a.dir+"/k_check.data", "VIP = [192.0.2.100]:tcp:80") &&
+			fileContains(a.dir+"/k_check.data", "RIP = [192.0.2.50]:tcp:80") &&
+			fileContains(a.dir+"/k_parent.data", "VRRP child pid = ") &&
+			fileContains(a.dir+"/k.stats", "VRRP Instance: VI_1")
+	})
+	time.Sleep(500 * time.Millisecond)
+	if !fileContains(a.dir+"/k.stats", "VRRP Instance: VI_1") {
+		t.Errorf("keepalived.stats lost VI_1 after the dump:\n%s", readFile(a.dir+"/k.stats"))
+	}
 	checker := pidFrom(t, a.dir+"/checkers.pid")
 	entries := strings.Count(a.out.String(), "Entering")
 	if err := syscall.Kill(checker, syscall.SIGKILL); err != nil {
