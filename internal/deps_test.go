@@ -61,7 +61,7 @@ var allowed = map[string][]string{
 	"internal/sys/ping":     {"internal/check"},
 
 	"internal/testutil/netnstest": {},
-	"internal/testutil/vmrun":     {},
+	"internal/testutil/vmrun":     {"internal/sys/lab"},
 
 	// bench/failover and bench/checkers build their labs with sys/lab
 	// (benchmark tools, not part of the daemon).
