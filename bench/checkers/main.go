@@ -57,6 +57,7 @@ func main() {
 	duration := flag.Duration("duration", 60*time.Second, "measured time (after the warm-up)")
 	warm := flag.Duration("warmup", 5*time.Second, "time before measuring (the first checks, the dataplane)")
 	ours := flag.String("ours", "", "keepalived-go binary (default: built from ./cmd/keepalived)")
+	flag.StringVar(&keepLog, "log", "", "copy the checker's log to this file")
 	flag.Parse()
 	if err := run(*nTCP, *nHTTP, *duration, *warm, *ours); err != nil {
 		fmt.Fprintln(os.Stderr, "checkers:", err)
@@ -137,6 +138,11 @@ func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) error {
 	}
 	user, sys := share(cpu0, cpu1, t1.Sub(t0).Seconds())
 	report(servers, nTCP, t0, t1, user, sys, rss, hwm)
+	if keepLog != "" {
+		if b, err := os.ReadFile(logFile); err == nil {
+			os.WriteFile(keepLog, b, 0o644)
+		}
+	}
 	if log, _ := os.ReadFile(logFile); strings.Contains(string(log), "failed") {
 		failed := grep(string(log), "failed")
 		fmt.Printf("note: %d real servers went down during the run (the host or the servers could not keep up), the last:\n%s\n",
@@ -144,6 +150,9 @@ func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) error {
 	}
 	return nil
 }
+
+// keepLog is -log: where to copy the checker's log.
+var keepLog string
 
 // config is one TCP_CHECK virtual server and one HTTP_GET virtual
 // server, their real servers on consecutive ports.

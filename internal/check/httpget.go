@@ -234,6 +234,7 @@ const maxHeader = 4096 - 1
 // here. conn is closed when Get returns. ctx cancels the exchange.
 func Get(ctx context.Context, conn net.Conn, r *HTTPRequest) (*HTTPResult, error) {
 	defer conn.Close()
+	raw := conn
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	isTLS := r.TLS != nil
@@ -259,6 +260,11 @@ func Get(ctx context.Context, conn net.Conn, r *HTTPRequest) (*HTTPResult, error
 	rd.tls = isTLS
 	if err := rd.readAll(conn, r.Timeout); err != nil {
 		return nil, fail(rd.step(), err)
+	}
+	// The server has closed (or sent more than keepalived reads): the
+	// close is a reset, as for TCP_CHECK (see abort).
+	if l, ok := raw.(interface{ SetLinger(int) error }); ok {
+		l.SetLinger(0)
 	}
 	return rd.result()
 }
