@@ -1,15 +1,9 @@
 package e2e
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/keepalived-go/keepalived/internal/testutil/vmrun"
 )
 
 // natTwoDirectorsScenario runs inside the VM (real kernel IPVS, one IPVS
@@ -141,41 +135,7 @@ echo "=== d1 log"; cat /tmp/d1.log; echo "=== d2 log"; cat /tmp/d2.log
 // VIPs and serves the client; ipvsadm -Ln shows the expected table (Masq)
 // at each step.
 func TestKernelIPVSNATTwoDirectors(t *testing.T) {
-	if testing.Short() {
-		t.Skip("boots a VM")
-	}
-	runner := vmrun.Find()
-	if runner == "" {
-		t.Skip("vmrun not found (set VMRUN)")
-	}
-	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
-		t.Skip("qemu-system-x86_64 missing")
-	}
-	for _, f := range []string{"/usr/sbin/ipvsadm", "/usr/sbin/ip", "/usr/bin/curl"} {
-		if _, err := os.Stat(f); err != nil {
-			t.Skipf("%s missing", f)
-		}
-	}
-	bin := filepath.Join(t.TempDir(), "keepalived")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/keepalived")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	script := filepath.Join(t.TempDir(), "scenario.sh")
-	if err := os.WriteFile(script, []byte(natTwoDirectorsScenario), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	raw, err := exec.Command(runner, "-m", "ip_vs,ip_vs_rr,veth,bridge", "-t", "300",
-		"-f", bin+":/opt/keepalived", "-f", script+":/opt/scenario.sh",
-		"-f", "/usr/sbin/ipvsadm", "-f", "/usr/sbin/ip", "-f", "/usr/bin/curl",
-		"--", "bash /opt/scenario.sh").CombinedOutput()
-	t.Logf("VM run took %v", time.Since(start).Round(time.Second))
-	out := string(raw)
-	if err != nil {
-		t.Fatalf("vmrun: %v\n%s", err, out)
-	}
+	out := bootScenario(t, natTwoDirectorsScenario, 300)
 	for _, step := range []string{"both-served", "d1-master", "rs1-removed", "rs1-back", "d2-took-both-vips", "failover-served"} {
 		if !strings.Contains(out, "STEP "+step) {
 			t.Errorf("step %s did not happen", step)
@@ -227,15 +187,4 @@ func TestKernelIPVSNATTwoDirectors(t *testing.T) {
 	if t.Failed() {
 		t.Logf("VM output:\n%s", out)
 	}
-}
-
-// field is the rest of the last line of out that starts with prefix.
-func field(out, prefix string) (string, bool) {
-	got, ok := "", false
-	for line := range strings.SplitSeq(out, "\n") {
-		if s, found := strings.CutPrefix(line, prefix); found {
-			got, ok = strings.TrimSpace(s), true
-		}
-	}
-	return got, ok
 }

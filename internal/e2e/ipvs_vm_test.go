@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -162,6 +163,29 @@ func TestKernelIPVSDaemonDR(t *testing.T) {
 // runIPVSScenario boots the VM with our static binary and a scenario
 // script, and checks its STEP lines and the daemon's log lines for rs1.
 func runIPVSScenario(t *testing.T, scenario, rs1 string, extraSteps []string) {
+	out := bootScenario(t, scenario, 240)
+	for _, step := range append([]string{"both-served", "rs1-removed", "ipvsadm-without-rs1", "rs1-back", "released-at-stop"}, extraSteps...) {
+		if !strings.Contains(out, "STEP "+step) {
+			t.Errorf("step %s did not happen", step)
+		}
+	}
+	for _, line := range []string{"Using the ipvs dataplane", "Removing service [" + rs1 + "]:tcp:80 from VS [192.0.2.100]:tcp:80", "Adding service [" + rs1 + "]:tcp:80 to VS [192.0.2.100]:tcp:80"} {
+		if !strings.Contains(out, line) {
+			t.Errorf("the daemon did not log %q", line)
+		}
+	}
+	if t.Failed() {
+		t.Logf("VM output:\n%s", out)
+	}
+}
+
+// bootScenario boots the VM (modules ip_vs, ip_vs_rr, veth, bridge; at
+// most timeout seconds) with our static keepalived at /opt/keepalived,
+// ipvsadm, ip and curl, runs scenario as a bash script and returns what
+// it printed. It skips where vmrun, qemu or those programs are missing,
+// or with -short.
+func bootScenario(t *testing.T, scenario string, timeout int) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("boots a VM")
 	}
@@ -188,7 +212,7 @@ func runIPVSScenario(t *testing.T, scenario, rs1 string, extraSteps []string) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	out, err := exec.Command(runner, "-m", "ip_vs,ip_vs_rr,veth,bridge", "-t", "240",
+	out, err := exec.Command(runner, "-m", "ip_vs,ip_vs_rr,veth,bridge", "-t", strconv.Itoa(timeout),
 		"-f", bin+":/opt/keepalived", "-f", script+":/opt/scenario.sh",
 		"-f", "/usr/sbin/ipvsadm", "-f", "/usr/sbin/ip", "-f", "/usr/bin/curl",
 		"--", "bash /opt/scenario.sh").CombinedOutput()
@@ -196,17 +220,16 @@ func runIPVSScenario(t *testing.T, scenario, rs1 string, extraSteps []string) {
 	if err != nil {
 		t.Fatalf("vmrun: %v\n%s", err, out)
 	}
-	for _, step := range append([]string{"both-served", "rs1-removed", "ipvsadm-without-rs1", "rs1-back", "released-at-stop"}, extraSteps...) {
-		if !strings.Contains(string(out), "STEP "+step) {
-			t.Errorf("step %s did not happen", step)
+	return string(out)
+}
+
+// field is the rest of the last line of out that starts with prefix.
+func field(out, prefix string) (string, bool) {
+	got, ok := "", false
+	for line := range strings.SplitSeq(out, "\n") {
+		if s, found := strings.CutPrefix(line, prefix); found {
+			got, ok = strings.TrimSpace(s), true
 		}
 	}
-	for _, line := range []string{"Using the ipvs dataplane", "Removing service [" + rs1 + "]:tcp:80 from VS [192.0.2.100]:tcp:80", "Adding service [" + rs1 + "]:tcp:80 to VS [192.0.2.100]:tcp:80"} {
-		if !strings.Contains(string(out), line) {
-			t.Errorf("the daemon did not log %q", line)
-		}
-	}
-	if t.Failed() {
-		t.Logf("VM output:\n%s", out)
-	}
+	return got, ok
 }

@@ -1,14 +1,8 @@
 package e2e
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/keepalived-go/keepalived/internal/testutil/vmrun"
 )
 
 // twoDirectorsScenario runs inside the VM (real kernel IPVS, one IPVS
@@ -113,41 +107,7 @@ echo "=== d1 log"; cat /tmp/d1.log; echo "=== d2 log"; cat /tmp/d2.log
 // MASTER crashes the BACKUP takes the VIP and its IPVS service goes on
 // serving the client; ipvsadm -Ln shows the expected table at each step.
 func TestKernelIPVSTwoDirectors(t *testing.T) {
-	if testing.Short() {
-		t.Skip("boots a VM")
-	}
-	runner := vmrun.Find()
-	if runner == "" {
-		t.Skip("vmrun not found (set VMRUN)")
-	}
-	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
-		t.Skip("qemu-system-x86_64 missing")
-	}
-	for _, f := range []string{"/usr/sbin/ipvsadm", "/usr/sbin/ip", "/usr/bin/curl"} {
-		if _, err := os.Stat(f); err != nil {
-			t.Skipf("%s missing", f)
-		}
-	}
-	bin := filepath.Join(t.TempDir(), "keepalived")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/keepalived")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	script := filepath.Join(t.TempDir(), "scenario.sh")
-	if err := os.WriteFile(script, []byte(twoDirectorsScenario), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	raw, err := exec.Command(runner, "-m", "ip_vs,ip_vs_rr,veth,bridge", "-t", "240",
-		"-f", bin+":/opt/keepalived", "-f", script+":/opt/scenario.sh",
-		"-f", "/usr/sbin/ipvsadm", "-f", "/usr/sbin/ip", "-f", "/usr/bin/curl",
-		"--", "bash /opt/scenario.sh").CombinedOutput()
-	t.Logf("VM run took %v", time.Since(start).Round(time.Second))
-	out := string(raw)
-	if err != nil {
-		t.Fatalf("vmrun: %v\n%s", err, out)
-	}
+	out := bootScenario(t, twoDirectorsScenario, 240)
 	for _, step := range []string{"both-served", "d1-master", "rs1-removed", "rs1-back", "d2-took-vip", "failover-served"} {
 		if !strings.Contains(out, "STEP "+step) {
 			t.Errorf("step %s did not happen", step)
@@ -166,13 +126,7 @@ func TestKernelIPVSTwoDirectors(t *testing.T) {
 		{"rs1-back", "d1", svc + rs1 + rs2},
 		{"failover", "d2", svc + rs1 + rs2},
 	} {
-		prefix := "TABLE " + want.step + " " + want.node + " "
-		got := ""
-		for line := range strings.SplitSeq(out, "\n") {
-			if s, ok := strings.CutPrefix(line, prefix); ok {
-				got = strings.TrimSpace(s)
-			}
-		}
+		got, _ := field(out, "TABLE "+want.step+" "+want.node+" ")
 		if got != want.table {
 			t.Errorf("ipvsadm -Ln on %s at step %s: got %q, want %q", want.node, want.step, got, want.table)
 		}
