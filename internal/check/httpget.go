@@ -263,9 +263,7 @@ func Get(ctx context.Context, conn net.Conn, r *HTTPRequest) (*HTTPResult, error
 	}
 	// The server has closed (or sent more than keepalived reads): the
 	// close is a reset, as for TCP_CHECK (see abort).
-	if l, ok := raw.(interface{ SetLinger(int) error }); ok {
-		l.SetLinger(0)
-	}
+	resetOnClose(raw)
 	return rd.result()
 }
 

@@ -105,8 +105,13 @@ func (m *Manager) tcpProber(vs *config.VirtualServer, c config.CheckConn) Prober
 // a second TIME_WAIT entries fill nf_conntrack_max and new checks' SYNs
 // are dropped.
 func abort(conn net.Conn) {
+	resetOnClose(conn)
+	conn.Close()
+}
+
+// resetOnClose makes conn's close a reset (see abort).
+func resetOnClose(conn net.Conn) {
 	if tc, ok := conn.(interface{ SetLinger(int) error }); ok {
 		tc.SetLinger(0)
 	}
-	conn.Close()
 }
