@@ -38,3 +38,27 @@ func BenchmarkSyncOneRealServer(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStart1000x10 is the checker child's work before its first
+// write to the dataplane with 1,000 virtual servers x 10 real servers
+// (the bench/ipvsprog configuration): parse, the model, Desired, and the
+// Diff against an empty dataplane (11,000 changes).
+func BenchmarkStart1000x10(b *testing.B) {
+	var src strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&src, "virtual_server 192.0.2.100 %d {\n    lb_algo wrr\n    lb_kind NAT\n    protocol TCP\n", 10000+i)
+		for j := range 10 {
+			fmt.Fprintf(&src, "    real_server 203.0.113.%d 8080 {\n        weight %d\n    }\n", j+1, j%3+1)
+		}
+		src.WriteString("}\n")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		cfg := parse(b, src.String())
+		m, _ := New(cfg, nil)
+		want := m.Desired()
+		if n := len(Diff(want, nil, func(ServiceKey) bool { return true })); n != 11000 {
+			b.Fatalf("Diff: %d changes, want 11000", n)
+		}
+	}
+}

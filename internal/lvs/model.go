@@ -140,11 +140,14 @@ func New(cfg *config.Config, prev *Model) (*Model, []Event) {
 }
 
 func newVS(c *config.VirtualServer, id VSID, groupIndex int, groups []*config.VirtualServerGroup) *vsState {
-	vs := &vsState{cfg: c, id: id, name: vsName(c, groupIndex), byKey: map[DestKey]*rsState{}}
+	vs := &vsState{cfg: c, id: id, name: vsName(c, groupIndex), byKey: make(map[DestKey]*rsState, len(c.RealServers)),
+		rss: make([]*rsState, 0, len(c.RealServers))}
 	vs.services = expand(c, groups)
-	for _, r := range c.RealServers {
+	states := make([]rsState, len(c.RealServers)) // one allocation for them all
+	for i, r := range c.RealServers {
 		method, tun := methodOf(r.Method)
-		rs := &rsState{
+		rs := &states[i]
+		*rs = rsState{
 			cfg: r, key: RSKey(r), name: trio(r.Addr.Addr, c.Protocol, r.Addr.Port),
 			weight: int64(r.Weight), alive: !(r.Alpha && hasCheckers(r)), inhibit: r.InhibitOnFailure,
 			method: method, tunnel: tun, uth: r.UThreshold, lth: r.LThreshold,
@@ -355,8 +358,8 @@ func (m *Model) Status() []VSStatus {
 // inhibited ones at weight 0, the sorry server instead of the others
 // while the quorum is lost).
 func (m *Model) Desired() []ServiceState {
-	byKey := map[ServiceKey]int{}
-	var out []ServiceState
+	byKey := make(map[ServiceKey]int, len(m.vss))
+	out := make([]ServiceState, 0, len(m.vss))
 	for _, vs := range m.vss {
 		for _, se := range vs.services {
 			st := ServiceState{Service: se.Service, Dests: vs.dests(se)}
@@ -375,14 +378,36 @@ func (m *Model) Desired() []ServiceState {
 func (vs *vsState) dests(se serviceEntry) []DestState {
 	sorryUp := vs.sorry != nil && vs.sorry.alive
 	out := make([]DestState, 0, len(vs.rss)+1)
-	seen := make(map[DestKey]int, len(vs.rss)+1)
+	// find is a linear search: a virtual server has a handful of real
+	// servers, and a map per service per Desired cost more than the scan
+	// (BenchmarkStart1000x10, BenchmarkSyncOneRealServer).
+	var seen map[DestKey]int
+	if len(vs.rss) > 32 {
+		seen = make(map[DestKey]int, len(vs.rss)+1)
+	}
+	find := func(k DestKey) int {
+		if seen != nil {
+			if i, ok := seen[k]; ok {
+				return i
+			}
+			return -1
+		}
+		for i := range out {
+			if out[i].Key == k {
+				return i
+			}
+		}
+		return -1
+	}
 	add := func(rs *rsState, weight int) {
 		d := rs.destination(se, weight)
-		if i, ok := seen[d.Key]; ok {
+		if i := find(d.Key); i >= 0 {
 			out[i].Destination = d
 			return
 		}
-		seen[d.Key] = len(out)
+		if seen != nil {
+			seen[d.Key] = len(out)
+		}
 		out = append(out, DestState{Destination: d})
 	}
 	for _, rs := range vs.rss {
@@ -398,7 +423,7 @@ func (vs *vsState) dests(se serviceEntry) []DestState {
 		case sorryUp:
 			add(ss, 1)
 		case ss.inhibit:
-			if _, dup := seen[ss.destination(se, 0).Key]; !dup {
+			if find(ss.destination(se, 0).Key) < 0 {
 				add(ss, 0)
 			}
 		}

@@ -16,7 +16,15 @@ import (
 func Diff(want, have []ServiceState, own func(ServiceKey) bool) []Change {
 	haveBy := index(have)
 	wantBy := index(want)
-	var out []Change
+	// A start (have empty) makes one change per service and destination:
+	// room for them at once, not by doubling (Change is a few hundred bytes).
+	n := 0
+	for _, w := range want {
+		if _, ok := haveBy[w.Key]; !ok {
+			n += 1 + len(w.Dests)
+		}
+	}
+	out := make([]Change, 0, n)
 	for _, h := range sorted(have) {
 		if _, ok := wantBy[h.Key]; !ok && own != nil && own(h.Key) {
 			out = append(out, Change{Op: DelService, Service: h.Service})

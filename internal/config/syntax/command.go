@@ -75,7 +75,7 @@ func splitQuoted(src string, escapes bool) ([]string, error) {
 	var words []string
 	i := 0
 	for {
-		for i < len(src) && strings.IndexByte(whiteSpace, src[i]) >= 0 {
+		for i < len(src) && isSpace(src[i]) {
 			i++
 		}
 		if i == len(src) {
@@ -108,7 +108,7 @@ func splitQuoted(src string, escapes bool) ([]string, error) {
 			case c == '"' || c == '\'':
 				quote = c
 				i++
-			case strings.IndexByte(whiteSpace, c) >= 0:
+			case isSpace(c):
 				break word
 			default:
 				w = append(w, c)

@@ -49,8 +49,10 @@ loop:
 // isBlank reports whether c is a space or a tab (C isblank).
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
 
-// whiteSpace is the set keepalived splits words on.
-const whiteSpace = " \t\f\n\r\v"
+// isSpace reports whether c is in the set keepalived splits words on
+// (C isspace: " \t\f\n\r\v"). A comparison, not a strings.IndexByte per
+// character: it is the lexer's innermost loop.
+func isSpace(c byte) bool { return c == ' ' || c-'\t' <= '\r'-'\t' }
 
 // Words splits a logical line into keepalived's words: blanks separate
 // words, and a word starting with a double quote runs to the next double
@@ -63,7 +65,7 @@ func Words(line string) (words []string, ok bool) {
 	}
 	i := 0
 	for {
-		for i < len(line) && strings.IndexByte(whiteSpace, line[i]) >= 0 {
+		for i < len(line) && isSpace(line[i]) {
 			i++
 		}
 		if i == len(line) {
@@ -79,7 +81,7 @@ func Words(line string) (words []string, ok bool) {
 			continue
 		}
 		j := i
-		for j < len(line) && line[j] != '"' && strings.IndexByte(whiteSpace, line[j]) < 0 {
+		for j < len(line) && line[j] != '"' && !isSpace(line[j]) {
 			j++
 		}
 		words = append(words, line[i:j])
@@ -94,7 +96,7 @@ func maxWords(line string) int {
 	after := true // after a blank, a quote or at the start
 	for i := 0; i < len(line); i++ {
 		c := line[i]
-		blank := strings.IndexByte(whiteSpace, c) >= 0
+		blank := isSpace(c)
 		if !blank && (after || c == '"') {
 			n++
 		}
