@@ -10,7 +10,8 @@
 //     server is stopped, timed until ipvsadm no longer lists it. This is
 //     mostly the check's own timing (up to delay_loop), the same for both.
 //
-// Each round starts ours, then keepalived (interleaved); the medians and
+// Each round starts ours, then keepalived (interleaved), each in a network
+// namespace of its own (a first start's empty IPVS tables); the medians and
 // the ratios ours/keepalived are printed.
 //
 //	go run ./bench/ipvsprog [-rounds 3] [-vs 1000] [-rs 10] [-ours path] [-keepalived /usr/sbin/keepalived]
@@ -79,37 +80,48 @@ virtual_server 192.0.2.1 80 {
 // "RESULT <impl> <round> <program s> <removal s>" lines.
 const script = `
 set -u
-ip addr add 198.51.100.11/32 dev lo; ip addr add 198.51.100.12/32 dev lo
 mkdir -p /www; echo ok > /www/index.html
-busybox httpd -p 198.51.100.12:80 -h /www
 want=$((NVS * NRS + 2))
-# /proc/net/ip_vs is read under RCU: polling it does not hold the IPVS
-# mutex the daemon's netlink requests need (an ipvsadm -Ln dump does).
-count() { grep -c '^  -> [0-9A-F]' /proc/net/ip_vs; }
 for r in $(seq 1 ROUNDS); do
   for impl in ours keepalived; do
-    busybox httpd -f -p 198.51.100.11:80 -h /www & web=$!
+    # Each run gets a network namespace of its own, as at a director's
+    # first start: the kernel keeps deleted destinations in a per-netns
+    # trash for minutes and looks every new destination up in it, so
+    # after a run's 10,000 the next run's additions would cost more.
+    ns=b$r$impl; N="ip netns exec $ns"
+    ip netns add $ns
+    $N ip link set lo up
+    $N ip link add d0 type dummy; $N ip link set d0 up; $N ip addr add 203.0.113.254/24 dev d0
+    $N ip addr add 198.51.100.11/32 dev lo; $N ip addr add 198.51.100.12/32 dev lo
+    $N busybox httpd -p 198.51.100.12:80 -h /www
+    $N busybox httpd -f -p 198.51.100.11:80 -h /www & web=$!
     sleep 0.3
-    ipvsadm -C
+    # /proc/net/ip_vs is read under RCU: polling it does not hold the IPVS
+    # mutex the daemon's netlink requests need (an ipvsadm -Ln dump does).
+    count() { $N grep -c '^  -> [0-9A-F]' /proc/net/ip_vs; }
     t0=$EPOCHREALTIME
-    /opt/$impl -C -n -l -D -f /opt/k.conf -p /run/k.pid -r /run/v.pid -c /run/c.pid > /tmp/$impl.log 2>&1 &
+    $N /opt/$impl -C -n -l -D -f /opt/k.conf -p /run/k.pid -r /run/v.pid -c /run/c.pid > /tmp/$impl.log 2>&1 &
     kpid=$!
     n=0
     for i in $(seq 1 3000); do n=$(count); [ "$n" -ge "$want" ] && break; sleep 0.1; done
     t1=$EPOCHREALTIME
     if [ "$n" -lt "$want" ]; then echo "FAIL $impl programmed $n of $want"; tail -20 /tmp/$impl.log; fi
-    echo "CHECK $impl ipvsadm -Ln lists $(ipvsadm -Ln | grep -c -- '-> [0-9]') destinations"
+    echo "CHECK $impl ipvsadm -Ln lists $($N ipvsadm -Ln | grep -c -- '-> [0-9]') destinations"
     sleep 1
     t2=$EPOCHREALTIME
     kill $web
-    for i in $(seq 1 1000); do ipvsadm -Ln -t 192.0.2.1:80 | grep -q 198.51.100.11 || break; sleep 0.01; done
+    for i in $(seq 1 1000); do $N ipvsadm -Ln -t 192.0.2.1:80 | grep -q 198.51.100.11 || break; sleep 0.01; done
     t3=$EPOCHREALTIME
     echo "RESULT $impl $r $(awk "BEGIN{print $t1 - $t0}") $(awk "BEGIN{print $t3 - $t2}")"
     # Not timed: stop hard (keepalived's removal of 10,000 entries one
-    # by one at SIGTERM takes minutes here), then clear the table.
+    # by one at SIGTERM takes minutes here), clear the table, drop the
+    # namespace and let the kernel finish freeing it.
     kill -9 $kpid $(cat /run/c.pid 2>/dev/null) 2>/dev/null; wait $kpid
     rm -f /run/k.pid /run/c.pid /run/v.pid
-    ipvsadm -C
+    $N ipvsadm -C
+    ip netns pids $ns | xargs -r kill -9; sleep 0.2
+    ip netns del $ns
+    sleep 2
   done
 done
 grep -h -i -E 'error|fail' /tmp/ours.log /tmp/keepalived.log | grep -v -E 'TCP connection to|TCP_CHECK on service' | head -20
@@ -144,7 +156,7 @@ func main() {
 		fail(err)
 	}
 	start := time.Now()
-	cmd := exec.Command(runner, "-m", "ip_vs,ip_vs_rr,ip_vs_wrr", "-t", "1200", "--mem", "2048",
+	cmd := exec.Command(runner, "-m", "ip_vs,ip_vs_rr,ip_vs_wrr,dummy", "-t", "1200", "--mem", "2048",
 		"-f", *ours+":/opt/ours", "-f", *theirs+":/opt/keepalived", "-f", conf+":/opt/k.conf", "-f", file+":/opt/bench.sh",
 		"-f", "/usr/sbin/ipvsadm", "-f", "/usr/sbin/ip", "--", "bash /opt/bench.sh")
 	var out bytes.Buffer
