@@ -192,7 +192,7 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 			for _, e := range cr.queue.take() {
 				cr.apply(ctx, n, model, keys[e.Key], e)
 			}
-			if _, err := rec.Sync(model.Desired()); err != nil {
+			if _, err := rec.SyncChanged(model); err != nil {
 				log.Error(fmt.Sprintf("Cannot update the virtual servers: %v", err))
 			}
 		case answer := <-cr.table:

@@ -62,6 +62,17 @@ type Event struct {
 type Model struct {
 	vss  []*vsState
 	byID map[VSID]*vsState
+	// owner is, per service, the virtual server and entry Desired takes
+	// it from: the last one that names it.
+	owner map[ServiceKey]ownerEntry
+	// dirty are the virtual servers SetAlive or SetWeight changed since
+	// the last Desired or Changed.
+	dirty []*vsState
+}
+
+type ownerEntry struct {
+	vs *vsState
+	se serviceEntry
 }
 
 type vsState struct {
@@ -73,6 +84,7 @@ type vsState struct {
 	byKey    map[DestKey]*rsState
 	sorry    *rsState
 	quorumUp bool
+	dirty    bool // listed in Model.dirty
 }
 
 type rsState struct {
@@ -136,7 +148,28 @@ func New(cfg *config.Config, prev *Model) (*Model, []Event) {
 		m.vss = append(m.vss, vs)
 		m.byID[vs.id] = vs
 	}
+	m.owner = make(map[ServiceKey]ownerEntry, len(m.vss))
+	for _, vs := range m.vss {
+		for _, se := range vs.services {
+			m.owner[se.Key] = ownerEntry{vs, se} // a later one wins, as in Desired
+		}
+	}
 	return m, events
+}
+
+// touch records that vs's desired state may have changed, for Changed.
+func (m *Model) touch(vs *vsState) {
+	if !vs.dirty {
+		vs.dirty = true
+		m.dirty = append(m.dirty, vs)
+	}
+}
+
+func (m *Model) clean() {
+	for _, vs := range m.dirty {
+		vs.dirty = false
+	}
+	m.dirty = m.dirty[:0]
 }
 
 func newVS(c *config.VirtualServer, id VSID, groupIndex int, groups []*config.VirtualServerGroup) *vsState {
@@ -294,6 +327,7 @@ func (m *Model) SetAlive(id VSID, key DestKey, up bool) ([]Event, error) {
 	ev := []Event{vs.log("%s service %s %s VS %s", verb, rs.name, prep, vs.name)}
 	ev[0].RS = key
 	rs.alive = up
+	m.touch(vs)
 	kind, script := RealServerDown, rs.cfg.NotifyDown
 	if up {
 		kind, script = RealServerUp, rs.cfg.NotifyUp
@@ -315,6 +349,7 @@ func (m *Model) SetWeight(id VSID, key DestKey, weight int64) ([]Event, error) {
 	if oldW == newW {
 		return nil, nil
 	}
+	m.touch(vs)
 	ev := []Event{vs.log("Changing weight from %d to %d for %sactive service %s of VS %s", oldW, newW, pick(rs.alive, "", "in"), rs.name, vs.name)}
 	ev[0].RS = key
 	return append(ev, vs.updateQuorum(false)...), nil
@@ -358,6 +393,7 @@ func (m *Model) Status() []VSStatus {
 // inhibited ones at weight 0, the sorry server instead of the others
 // while the quorum is lost).
 func (m *Model) Desired() []ServiceState {
+	m.clean()
 	byKey := make(map[ServiceKey]int, len(m.vss))
 	out := make([]ServiceState, 0, len(m.vss))
 	for _, vs := range m.vss {
@@ -371,6 +407,31 @@ func (m *Model) Desired() []ServiceState {
 			out = append(out, st)
 		}
 	}
+	slices.SortFunc(out, func(a, b ServiceState) int { return compareServiceKeys(a.Key, b.Key) })
+	return out
+}
+
+// Changed is Desired restricted to the services of the virtual servers
+// SetAlive or SetWeight changed since the last Desired or Changed call
+// (nil when none): the work of one real server's change does not grow
+// with the number of virtual servers. Reconciler.SyncChanged applies it.
+func (m *Model) Changed() []ServiceState {
+	if len(m.dirty) == 0 {
+		return nil
+	}
+	var out []ServiceState
+	seen := map[ServiceKey]bool{}
+	for _, vs := range m.dirty {
+		for _, se := range vs.services {
+			if seen[se.Key] {
+				continue
+			}
+			seen[se.Key] = true
+			o := m.owner[se.Key]
+			out = append(out, ServiceState{Service: o.se.Service, Dests: o.vs.dests(o.se)})
+		}
+	}
+	m.clean()
 	slices.SortFunc(out, func(a, b ServiceState) int { return compareServiceKeys(a.Key, b.Key) })
 	return out
 }

@@ -128,6 +128,7 @@ type Reconciler struct {
 	last  []ServiceState
 	owned map[ServiceKey]bool
 	stale bool
+	pos   map[ServiceKey]int // index of last by key, built on demand; nil when last is replaced
 }
 
 // NewReconciler returns a Reconciler for dp; call Start first.
@@ -156,7 +157,7 @@ func (r *Reconciler) Sync(want []ServiceState) ([]Change, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: read state: %w", r.dp.Name(), err)
 		}
-		r.last, r.stale = have, false
+		r.last, r.pos, r.stale = have, nil, false
 	}
 	for _, s := range want {
 		r.owned[s.Key] = true
@@ -165,19 +166,71 @@ func (r *Reconciler) Sync(want []ServiceState) ([]Change, error) {
 	if len(changes) == 0 {
 		return nil, nil
 	}
+	if done, err := r.apply(changes); err != nil {
+		return done, err
+	}
+	r.last, r.pos = merge(want, r.last, r.owned), nil
+	for _, c := range changes {
+		if c.Op == DelService {
+			delete(r.owned, c.Service.Key)
+		}
+	}
+	return changes, nil
+}
+
+// SyncChanged applies the model's changes since the last sync
+// (Model.Changed): only the services of the virtual servers that changed
+// are compared and updated. After a failed Apply (the dataplane must be
+// read again) it syncs everything, so what failed is retried.
+func (r *Reconciler) SyncChanged(m *Model) ([]Change, error) {
+	if r.stale {
+		return r.Sync(m.Desired())
+	}
+	want := m.Changed()
+	if len(want) == 0 {
+		return nil, nil
+	}
+	if r.pos == nil {
+		r.pos = make(map[ServiceKey]int, len(r.last))
+		for i, s := range r.last {
+			r.pos[s.Key] = i
+		}
+	}
+	have := make([]ServiceState, 0, len(want))
+	for _, w := range want {
+		r.owned[w.Key] = true
+		if i, ok := r.pos[w.Key]; ok {
+			have = append(have, r.last[i])
+		}
+	}
+	changes := Diff(want, have, nil)
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	if done, err := r.apply(changes); err != nil {
+		return done, err
+	}
+	for _, w := range want {
+		if i, ok := r.pos[w.Key]; ok {
+			r.last[i] = w
+		} else {
+			r.pos[w.Key] = len(r.last)
+			r.last = append(r.last, w)
+		}
+	}
+	return changes, nil
+}
+
+// apply makes the changes; after an error the dataplane is read again at
+// the next sync, and done are the changes made before the one refused.
+func (r *Reconciler) apply(changes []Change) (done []Change, err error) {
 	if err := r.dp.Apply(changes); err != nil {
-		r.stale = true
+		r.stale, r.pos = true, nil
 		var ae *ApplyError
 		if errors.As(err, &ae) {
 			return changes[:ae.Done], fmt.Errorf("%s: %w", r.dp.Name(), err)
 		}
 		return nil, fmt.Errorf("%s: %w", r.dp.Name(), err)
-	}
-	r.last = merge(want, r.last, r.owned)
-	for _, c := range changes {
-		if c.Op == DelService {
-			delete(r.owned, c.Service.Key)
-		}
 	}
 	return changes, nil
 }
@@ -200,7 +253,7 @@ func merge(want, have []ServiceState, owned map[ServiceKey]bool) []ServiceState 
 // the dataplane holds when all is set (lvs_flush_on_stop full).
 func (r *Reconciler) Stop(all bool) error {
 	if all {
-		r.last, r.owned, r.stale = nil, map[ServiceKey]bool{}, true
+		r.last, r.pos, r.owned, r.stale = nil, nil, map[ServiceKey]bool{}, true
 		return r.dp.Flush()
 	}
 	var changes []Change

@@ -212,3 +212,146 @@ virtual_server 198.51.100.1 443 {
 		})
 	}
 }
+
+// manyVS has three virtual servers: a plain one with quorum and a sorry
+// server, a group (two addresses), and a later duplicate of the first
+// one's service, which wins that service in Desired.
+const manyVS = `
+virtual_server_group G {
+  192.0.2.110 80
+  192.0.2.111 80
+}
+virtual_server 192.0.2.100 80 {
+  lvs_sched rr
+  lvs_method NAT
+  protocol TCP
+  quorum 2
+  sorry_server 192.0.2.50 80
+  real_server 192.0.2.11 80 { weight 1
+    TCP_CHECK { connect_timeout 1 } }
+  real_server 192.0.2.12 80 { weight 1
+    inhibit_on_failure
+    TCP_CHECK { connect_timeout 1 } }
+}
+virtual_server group G {
+  lvs_sched wrr
+  lvs_method NAT
+  protocol TCP
+  real_server 192.0.2.21 80 { weight 2
+    TCP_CHECK { connect_timeout 1 } }
+  real_server 192.0.2.22 80 { weight 3
+    TCP_CHECK { connect_timeout 1 } }
+}
+virtual_server 192.0.2.100 80 {
+  lvs_sched wlc
+  lvs_method NAT
+  protocol TCP
+  real_server 192.0.2.31 80 { weight 1
+    TCP_CHECK { connect_timeout 1 } }
+}
+`
+
+// TestSyncChangedEqualsFullSync drives one model with random health and
+// weight events, syncing only what changed (SyncChanged), and a second
+// model with the same events through full syncs: both dataplanes must
+// end each step equal to the full model's Desired.
+func TestSyncChangedEqualsFullSync(t *testing.T) {
+	cfg := parse(t, manyVS)
+	type target struct {
+		id  VSID
+		key DestKey
+	}
+	var targets []target
+	probe, _ := New(cfg, nil)
+	for _, vs := range probe.vss {
+		for _, rs := range vs.rss {
+			targets = append(targets, target{vs.id, rs.key})
+		}
+	}
+	for seed := range uint64(100) {
+		rng := rand.New(rand.NewPCG(seed, 2))
+		inc, _ := New(cfg, nil)
+		full, _ := New(cfg, nil)
+		incDP, fullDP := NewFake(), NewFake()
+		ri, rf := NewReconciler(incDP), NewReconciler(fullDP)
+		ri.Start(inc.Desired(), false)
+		rf.Start(full.Desired(), false)
+		for step := range 40 {
+			tg := targets[rng.IntN(len(targets))]
+			if rng.IntN(3) == 0 {
+				w := int64(rng.IntN(4))
+				inc.SetWeight(tg.id, tg.key, w)
+				full.SetWeight(tg.id, tg.key, w)
+			} else {
+				up := rng.IntN(2) == 0
+				inc.SetAlive(tg.id, tg.key, up)
+				full.SetAlive(tg.id, tg.key, up)
+			}
+			if _, err := ri.SyncChanged(inc); err != nil {
+				t.Fatal(err)
+			}
+			mustSync(t, rf, full.Desired())
+			a, _ := incDP.State()
+			b, _ := fullDP.State()
+			if diff := cmp.Diff(RenderString(b, Rules), RenderString(a, Rules)); diff != "" {
+				t.Fatalf("seed %d step %d: SyncChanged differs from a full sync (-full +changed):\n%s", seed, step, diff)
+			}
+		}
+	}
+}
+
+// TestSyncChangedTouchesOnlyTheChangedService: with nothing changed there
+// is no dataplane call; one real server's change is one change to its
+// own service.
+func TestSyncChangedTouchesOnlyTheChangedService(t *testing.T) {
+	m, _ := New(parse(t, manyVS), nil)
+	fake := NewFake()
+	r := NewReconciler(fake)
+	if _, err := r.Start(m.Desired(), false); err != nil {
+		t.Fatal(err)
+	}
+	calls := len(fake.Calls)
+	if ch, err := r.SyncChanged(m); err != nil || len(ch) != 0 || len(fake.Calls) != calls {
+		t.Fatalf("nothing changed: %v, %v, %d calls", ch, err, len(fake.Calls)-calls)
+	}
+	group := m.vss[1]
+	if _, err := m.SetAlive(group.id, key("192.0.2.21:80"), false); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := r.SyncChanged(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The group's two services each lose the real server.
+	if len(ch) != 2 || ch[0].Op != DelDest || ch[1].Op != DelDest || ch[0].Service.Key.Addr == ch[1].Service.Key.Addr {
+		t.Errorf("one real server of a two-address group: %v, want one delete per address", ch)
+	}
+	// An event that changes nothing (already down) syncs nothing.
+	m.SetAlive(group.id, key("192.0.2.21:80"), false)
+	if ch, _ := r.SyncChanged(m); len(ch) != 0 {
+		t.Errorf("repeated down: %v", ch)
+	}
+}
+
+// TestSyncChangedRetriesAfterFailure: a refused change makes the next
+// SyncChanged a full sync, which makes it again.
+func TestSyncChangedRetriesAfterFailure(t *testing.T) {
+	m, _ := New(parse(t, manyVS), nil)
+	fake := NewFake()
+	r := NewReconciler(fake)
+	r.Start(m.Desired(), false)
+	fail := true
+	fake.Fail = func(c Change) bool { return fail && c.Op == DelDest }
+	m.SetAlive(m.vss[2].id, key("192.0.2.31:80"), false)
+	if _, err := r.SyncChanged(m); err == nil {
+		t.Fatal("injected failure not reported")
+	}
+	fail = false
+	if _, err := r.SyncChanged(m); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := fake.State()
+	if diff := cmp.Diff(RenderString(m.Desired(), Rules), RenderString(got, Rules)); diff != "" {
+		t.Errorf("after the retry (-want +got):\n%s", diff)
+	}
+}
