@@ -7,11 +7,11 @@
 //	chain prerouting { type nat hook prerouting priority dstnat; jump services }
 //	chain output     { type nat hook output priority -100; jump services }
 //	chain services   { <match service N> counter jump vsN  (one rule per service) }
-//	chain vsN        { [persistent: saddr&mask lookup @pN -> dnat, refresh]
+//	chain vsN        { [persistent, per destination M: saddr&mask @pNdM jump vsNdM]
 //	                   <scheduler> vmap @mN }
 //	map mN           { i : jump vsNdM, ... }
-//	chain vsNdM      { counter [persistent: update @pN] dnat to <real server> }
-//	map pN           { saddr&mask : addr . port, timeout = persistence_timeout }
+//	chain vsNdM      { counter [persistent: update @pNdM] dnat to <real server> }
+//	set pNdM         { saddr&mask, timeout = persistence_timeout }
 //
 // Each rule of the services chain and of a vsNdM chain carries the
 // service or destination it implements in its userdata (JSON), so State
@@ -23,7 +23,8 @@
 // mh (jhash of the source, destination, or source and port, into a
 // Maglev lookup table, so removing a server moves only its own flows).
 // Weight 0 keeps a destination (its chain and persistent clients) but
-// out of the scheduling table: no new flows. The scheduling table is a
+// out of the scheduling table: no new flows. A removed destination's
+// persistence set goes with it: its clients are scheduled again. The scheduling table is a
 // named map (mN) written in chunks (one netlink attribute holds 64 KiB).
 //
 // NAT (masquerading) services live in this table; DR (direct routing)

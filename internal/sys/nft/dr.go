@@ -3,7 +3,6 @@ package nft
 import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
-	"golang.org/x/sys/unix"
 
 	"github.com/keepalived-go/keepalived/internal/lvs"
 )
@@ -18,9 +17,9 @@ import (
 //	chain prerouting      { type filter hook prerouting priority raw; jump services }
 //	chain prerouting_mark { type filter hook prerouting priority mangle + 1; jump services }
 //	chain services        { <match service N> counter jump vsN }
-//	chain vsN             { [persistent: lookup @pN, refresh, dup, drop]
+//	chain vsN             { [persistent, per destination M: saddr&mask @pNdM jump vsNdM]
 //	                        <scheduler> vmap { i : jump vsNdM, ... } }
-//	chain vsNdM           { counter [persistent: update @pN] dup to <real server> drop }
+//	chain vsNdM           { counter [persistent: update @pNdM] dup to <real server> drop }
 //
 // Every packet of a connection passes here (the director keeps no
 // conntrack state for it: the raw-priority drop comes before conntrack),
@@ -71,8 +70,7 @@ func dupDrop() []expr.Any {
 func drTo(svc lvs.Service, d lvs.Destination, pset *nftables.Set) []expr.Any {
 	ex := []expr.Any{&expr.Counter{}, &expr.Immediate{Register: regAddr, Data: d.Key.Addr.AsSlice()}}
 	if pset != nil {
-		ex = append(ex, persistKey(svc)...)
-		ex = append(ex, &expr.Dynset{SrcRegKey: regKey, SrcRegData: regAddr, SetName: pset.Name, SetID: pset.ID, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: svc.Persistence})
+		ex = append(ex, persistRefresh(pset, svc)...)
 	}
 	return append(ex, dupDrop()...)
 }

@@ -1,7 +1,6 @@
 package nft
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -127,8 +126,10 @@ func chain(t *nftables.Table, name string) *nftables.Chain {
 
 func svcChain(id int) string        { return "vs" + strconv.Itoa(id) }
 func destChain(id, dest int) string { return svcChain(id) + "d" + strconv.Itoa(dest) }
-func persistSet(id int) string      { return "p" + strconv.Itoa(id) }
-func schedSet(id int) string        { return "m" + strconv.Itoa(id) }
+func persistSet(id, dest int) string {
+	return "p" + strconv.Itoa(id) + "d" + strconv.Itoa(dest)
+}
+func schedSet(id int) string { return "m" + strconv.Itoa(id) }
 
 // schedMap is a service's scheduling map: slot number to a jump to a
 // destination chain.
@@ -445,6 +446,10 @@ func (d *Dataplane) program(p *plan) error {
 		}
 		t := d.tableOf(old)
 		c.FlushChain(chain(t, svcChain(old.id)))
+		// Their rules name the persistence sets, which may go below.
+		for _, dest := range old.dests {
+			c.FlushChain(chain(t, destChain(old.id, dest)))
+		}
 		// The scheduling map jumps to the destination chains.
 		m := schedMap(t, old.id)
 		if err := c.AddSet(m, nil); err != nil {
@@ -461,21 +466,21 @@ func (d *Dataplane) program(p *plan) error {
 		if now != nil && d.tableOf(now) != t {
 			now = nil
 		}
+		// A destination's persistence set goes with it (its clients are
+		// scheduled again), and all of them when the persistence changes.
+		dropSets := old.state.Persistence > 0 && (now == nil || !samePersistence(old.state.Service, now.state.Service))
 		for _, dest := range old.dests {
-			if now == nil || !slices.Contains(now.dests, dest) {
-				ch := chain(t, destChain(old.id, dest))
-				c.FlushChain(ch)
-				c.DelChain(ch)
+			gone := now == nil || !slices.Contains(now.dests, dest)
+			if gone {
+				c.DelChain(chain(t, destChain(old.id, dest)))
+			}
+			if old.state.Persistence > 0 && (gone || dropSets) {
+				c.DelSet(&nftables.Set{Table: t, Name: persistSet(old.id, dest)})
 			}
 		}
 		if now == nil {
 			c.DelChain(chain(t, svcChain(old.id)))
 			c.DelSet(schedMap(t, old.id))
-			if old.state.Persistence > 0 {
-				c.DelSet(&nftables.Set{Table: t, Name: persistSet(old.id)})
-			}
-		} else if old.state.Persistence > 0 && !samePersistence(old.state.Service, now.state.Service) {
-			c.DelSet(&nftables.Set{Table: t, Name: persistSet(old.id)})
 		}
 	}
 	svcs := make([]*svcState, 0, len(p.svcs))
@@ -510,7 +515,7 @@ func (d *Dataplane) program(p *plan) error {
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("tables %s, %s: %w", TableName, DRTableName, err)
 	}
-	return d.dropPersistence(p)
+	return nil
 }
 
 // natBase adds the NAT table, its base chains and its services chain
@@ -544,16 +549,7 @@ func (d *Dataplane) programService(s *svcState, old *svcState) error {
 	svc := s.state.Service
 	t := d.tableOf(s)
 	ch := c.AddChain(chain(t, svcChain(s.id)))
-	var pset *nftables.Set
-	if svc.Persistence > 0 {
-		pset = persistMap(t, s.id, svc, s.dr)
-		if old == nil || old.state.Persistence == 0 || !samePersistence(old.state.Service, svc) {
-			if err := c.AddSet(pset, nil); err != nil {
-				return err
-			}
-		}
-		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: persistLookup(pset, svc, s.dr)})
-	}
+	samePersist := old != nil && old.state.Persistence > 0 && samePersistence(old.state.Service, svc)
 	dests := make([]lvs.Destination, len(s.state.Dests))
 	for i, dst := range s.state.Dests {
 		dests[i] = dst.Destination
@@ -563,6 +559,17 @@ func (d *Dataplane) programService(s *svcState, old *svcState) error {
 		data, err := json.Marshal(destRecord{Dest: dst.Destination})
 		if err != nil {
 			return err
+		}
+		var pset *nftables.Set
+		if svc.Persistence > 0 {
+			// A client this destination's set knows goes to it again.
+			pset = persistSetOf(t, persistSet(s.id, s.dests[i]), svc)
+			if !samePersist || !slices.Contains(old.dests, s.dests[i]) {
+				if err := c.AddSet(pset, nil); err != nil {
+					return err
+				}
+			}
+			c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: persistMatch(pset, svc, name)})
 		}
 		ex := dnatTo(svc, dst.Destination, pset)
 		if s.dr {
@@ -602,48 +609,6 @@ func (d *Dataplane) programService(s *svcState, old *svcState) error {
 	exprs := append(sched,
 		&expr.Lookup{SourceRegister: 1, DestRegister: 0, IsDestRegSet: true, SetName: vmap.Name, SetID: vmap.ID})
 	c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: exprs})
-	return nil
-}
-
-// dropPersistence removes the persistence entries that point to a
-// destination that is no longer there, so those clients are scheduled
-// again.
-func (d *Dataplane) dropPersistence(p *plan) error {
-	for key, old := range p.old {
-		now := p.svcs[key]
-		if !p.touched[key] || now == nil || now.dr != old.dr || now.state.Persistence == 0 || !samePersistence(old.state.Service, now.state.Service) {
-			continue
-		}
-		var gone [][]byte
-		for _, od := range old.state.Dests {
-			if !slices.ContainsFunc(now.state.Dests, func(x lvs.DestState) bool { return x.Key == od.Key }) {
-				gone = append(gone, destBytes(now.state.Service, od.Destination, now.dr))
-			}
-		}
-		if len(gone) == 0 {
-			continue
-		}
-		set := persistMap(d.tableOf(now), now.id, now.state.Service, now.dr)
-		elems, err := d.conn.GetSetElements(set)
-		if err != nil {
-			return fmt.Errorf("read persistence map %s: %w", set.Name, err)
-		}
-		var del []nftables.SetElement
-		for _, e := range elems {
-			if slices.ContainsFunc(gone, func(g []byte) bool { return slices.Equal(g, e.Val) }) {
-				del = append(del, nftables.SetElement{Key: e.Key})
-			}
-		}
-		if len(del) == 0 {
-			continue
-		}
-		if err := d.conn.SetDeleteElements(set, del); err != nil {
-			return err
-		}
-		if err := d.conn.Flush(); err != nil {
-			return fmt.Errorf("persistence map %s: %w", set.Name, err)
-		}
-	}
 	return nil
 }
 
@@ -738,17 +703,17 @@ func scheduler(svc lvs.Service, n int) []expr.Any {
 	return []expr.Any{&expr.Numgen{Register: 1, Modulus: uint32(n), Type: unix.NFT_NG_INCREMENTAL}}
 }
 
-func persistMap(t *nftables.Table, id int, svc lvs.Service, dr bool) *nftables.Set {
-	key, data := nftables.TypeIPAddr, nftables.TypeIPAddr
+// persistSetOf is a destination's persistence set: the (masked) sources
+// it serves, each for persistence_timeout after its last new connection.
+// A set per destination, not one map of source to destination: nft (1.0.6
+// at least) cannot print a rule that refreshes a map entry with the data
+// a lookup returned, and aborts the whole listing.
+func persistSetOf(t *nftables.Table, name string, svc lvs.Service) *nftables.Set {
+	key := nftables.TypeIPAddr
 	if v6(svc) {
-		key, data = nftables.TypeIP6Addr, nftables.TypeIP6Addr
+		key = nftables.TypeIP6Addr
 	}
-	s := &nftables.Set{Table: t, Name: persistSet(id), IsMap: true, Dynamic: true, HasTimeout: true,
-		Timeout: svc.Persistence, KeyType: key, DataType: data}
-	if withPort(svc) && !dr {
-		s.DataType = nftables.MustConcatSetType(data, nftables.TypeInetService)
-	}
-	return s
+	return &nftables.Set{Table: t, Name: name, Dynamic: true, HasTimeout: true, Timeout: svc.Persistence, KeyType: key}
 }
 
 // persistKey loads the masked source address into the key register.
@@ -787,27 +752,19 @@ func nat(svc lvs.Service) *expr.NAT {
 	return n
 }
 
-// persistLookup sends a client the persistence map knows to its server
-// and refreshes the entry's timeout.
-func persistLookup(set *nftables.Set, svc lvs.Service, dr bool) []expr.Any {
-	ex := append(persistKey(svc),
-		&expr.Lookup{SourceRegister: regKey, DestRegister: regAddr, IsDestRegSet: true, SetName: set.Name, SetID: set.ID},
-		&expr.Dynset{SrcRegKey: regKey, SrcRegData: regAddr, SetName: set.Name, SetID: set.ID, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: svc.Persistence})
-	if dr {
-		return append(ex, dupDrop()...)
-	}
-	return append(ex, nat(svc))
+// persistMatch sends a client a destination's persistence set holds to
+// the destination's chain (which refreshes the entry).
+func persistMatch(set *nftables.Set, svc lvs.Service, destChain string) []expr.Any {
+	return append(persistKey(svc),
+		&expr.Lookup{SourceRegister: regKey, SetName: set.Name, SetID: set.ID},
+		&expr.Verdict{Kind: expr.VerdictJump, Chain: destChain})
 }
 
-// destBytes is a destination as register 1 (and the persistence map's
-// data) holds it.
-func destBytes(svc lvs.Service, d lvs.Destination, dr bool) []byte {
-	b := d.Key.Addr.AsSlice()
-	if withPort(svc) && !dr {
-		b = append(b, 0, 0, 0, 0)
-		binary.BigEndian.PutUint16(b[len(b)-4:], d.Key.Port)
-	}
-	return b
+// persistRefresh adds the client's (masked) source to a destination's
+// persistence set or restarts its timeout.
+func persistRefresh(set *nftables.Set, svc lvs.Service) []expr.Any {
+	return append(persistKey(svc),
+		&expr.Dynset{SrcRegKey: regKey, SetName: set.Name, SetID: set.ID, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: svc.Persistence})
 }
 
 // dnatTo is a destination chain's rule: count, remember a persistent
@@ -822,8 +779,7 @@ func dnatTo(svc lvs.Service, d lvs.Destination, pset *nftables.Set) []expr.Any {
 		ex = append(ex, &expr.Immediate{Register: reg, Data: binaryutil.BigEndian.PutUint16(d.Key.Port)})
 	}
 	if pset != nil {
-		ex = append(ex, persistKey(svc)...)
-		ex = append(ex, &expr.Dynset{SrcRegKey: regKey, SrcRegData: regAddr, SetName: pset.Name, SetID: pset.ID, Operation: unix.NFT_DYNSET_OP_UPDATE, Timeout: svc.Persistence})
+		ex = append(ex, persistRefresh(pset, svc)...)
 	}
 	return append(ex, nat(svc))
 }

@@ -257,8 +257,39 @@ func TestIntegrationNAT(t *testing.T) {
 	}
 
 	syncTo(t, r, service("rr", time.Minute, dest(11, 1), dest(12, 1)))
-	if c := count(l.get(t, 8)); len(c) != 1 {
+	got = l.get(t, 8)
+	if c := count(got); len(c) != 1 {
 		t.Errorf("persistence: one client went to %v", c)
+	}
+	// Its server removed, the client is scheduled again, and stays on
+	// its new server when the old one comes back.
+	stuck := got[0]
+	byName := map[string]lvs.Destination{"rs1": dest(11, 1), "rs2": dest(12, 1)}
+	otherName := map[string]string{"rs1": "rs2", "rs2": "rs1"}[stuck]
+	syncTo(t, r, service("rr", time.Minute, byName[otherName]))
+	if c := count(l.get(t, 4)); c[otherName] != 4 {
+		t.Errorf("persistent client after its server's removal: %v, want all on %s", c, otherName)
+	}
+	syncTo(t, r, service("rr", time.Minute, dest(11, 1), dest(12, 1)))
+	if c := count(l.get(t, 4)); c[otherName] != 4 {
+		t.Errorf("persistent client after the old server's return: %v, want all on %s", c, otherName)
+	}
+	// The persistent connections count on their destination (the
+	// counters start again when a service is rewritten, as at the sync
+	// above).
+	st, err = l.dp.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range st[0].Dests {
+		if want := map[bool]uint64{true: 4, false: 0}[d.Key == byName[otherName].Key]; d.Stats.Conns != want {
+			t.Errorf("persistent connections on %s: %d, want %d", d.Key, d.Stats.Conns, want)
+		}
+	}
+	// A timeout change starts the persistence again (new sets).
+	syncTo(t, r, service("rr", 2*time.Minute, dest(11, 1), dest(12, 1)))
+	if c := count(l.get(t, 4)); len(c) != 1 {
+		t.Errorf("persistence after a timeout change: %v", c)
 	}
 
 	if err := r.Stop(false); err != nil {
