@@ -210,8 +210,15 @@ func (m *Manager) Run(ctx context.Context) error {
 	now := time.Now()
 	for _, sv := range m.servers {
 		sv.mu.Lock()
-		m.opts.OnEvent(sv.init(m.initNot))
+		ev := sv.init(m.initNot)
 		sv.mu.Unlock()
+		// A real server without checkers starts, and stays, up at its
+		// configured weight, as the LVS model already has it: no event
+		// unless rs_init_notifies wants its notification (10,000 such
+		// servers were 10,000 no-op events right after start).
+		if len(sv.checkers) > 0 || len(sv.files) > 0 || ev.Notify {
+			m.opts.OnEvent(ev)
+		}
 		for _, c := range sv.checkers {
 			delay := time.Duration(0)
 			if c.params.Warmup > 0 {

@@ -345,6 +345,45 @@ func TestPreviousStateSurvivesReload(t *testing.T) {
 	}
 }
 
+// TestInitEventsOnlyWhereTheyTellSomething: at start a real server with
+// a checker reports its state; one without reports nothing (it is up at
+// its weight from the start), unless rs_init_notifies wants its
+// notification.
+func TestInitEventsOnlyWhereTheyTellSomething(t *testing.T) {
+	const conf = `%s
+virtual_server 192.0.2.100 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.0.2.11 80 {
+        TCP_CHECK {
+        }
+    }
+    real_server 192.0.2.12 80 {
+    }
+}
+`
+	for _, tc := range []struct {
+		global string
+		want   []string
+	}{
+		{"", []string{"192.0.2.11"}},
+		{"global_defs {\n    rs_init_notifies\n}", []string{"192.0.2.11", "192.0.2.12"}},
+	} {
+		var got []string
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // only the starting states: no check runs
+		New(parseConf(t, fmt.Sprintf(conf, tc.global)), Options{OnEvent: func(e Event) {
+			if e.Kind == EventInit {
+				got = append(got, e.Key.RS.Addr.String())
+			}
+		}}).Run(ctx)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%q: init events for %v, want %v", tc.global, got, tc.want)
+		}
+	}
+}
+
 // TestManagerHangingCheckBlocksNoOther: a server that never answers (each
 // check waits for its connect_timeout) does not delay another server's
 // checks: they keep their delay_loop cadence.
