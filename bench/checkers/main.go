@@ -10,6 +10,13 @@
 // (p99 lateness < 50 ms, CPU < 50 %).
 //
 //	go run ./bench/checkers [-tcp 5000] [-http 1000] [-duration 60s] [-ours path]
+//
+// With -vm it runs inside the vmrun VM (whose kernel has IPVS, which
+// keepalived's checker needs), ours and then Debian's keepalived 2.2.7 on
+// the same lab with the ipvs dataplane, and prints the ratios of CPU per
+// check (a smaller -tcp/-http: the VM is emulated, many times slower):
+//
+//	go run ./bench/checkers -vm [-tcp 200] [-http 40] [-duration 20s] [-keepalived /usr/sbin/keepalived]
 package main
 
 import (
@@ -57,76 +64,99 @@ func main() {
 	duration := flag.Duration("duration", 60*time.Second, "measured time (after the warm-up)")
 	warm := flag.Duration("warmup", 5*time.Second, "time before measuring (the first checks, the dataplane)")
 	ours := flag.String("ours", "", "keepalived-go binary (default: built from ./cmd/keepalived)")
+	theirs := flag.String("keepalived", "/usr/sbin/keepalived", "keepalived binary, for -vm")
+	inVM := flag.Bool("vm", false, "compare ours with keepalived inside the vmrun VM (ipvs dataplane)")
+	compare := flag.Bool("compare", false, "run ours, then keepalived, here, and print the ratios (what -vm runs in the VM)")
+	flag.StringVar(&dataplane, "dataplane", "nftables", "lvs_dataplane of our checker: nftables, or ipvs (the VM)")
 	flag.StringVar(&keepLog, "log", "", "copy the checker's log to this file")
 	flag.Parse()
-	if err := run(*nTCP, *nHTTP, *duration, *warm, *ours); err != nil {
+	switch {
+	case *inVM:
+		if err := runVM(*nTCP, *nHTTP, *duration, *warm, *theirs); err != nil {
+			fmt.Fprintln(os.Stderr, "checkers:", err)
+			os.Exit(1)
+		}
+		return
+	case *compare:
+		if err := runCompare(*nTCP, *nHTTP, *duration, *warm, *ours, *theirs); err != nil {
+			fmt.Fprintln(os.Stderr, "checkers:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if _, err := run(*nTCP, *nHTTP, *duration, *warm, *ours); err != nil {
 		fmt.Fprintln(os.Stderr, "checkers:", err)
 		os.Exit(1)
 	}
 }
 
-func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) error {
+// run measures the checker bin (ours, built when ""; or keepalived's)
+// and prints the report.
+func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) (result, error) {
+	var res result
 	if err := lab.Available(); err != nil {
-		return err
+		return res, err
 	}
 	dir, err := os.MkdirTemp("", "kgo-bench-checkers")
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer os.RemoveAll(dir)
 	if bin == "" {
 		bin = filepath.Join(dir, "keepalived")
 		if out, err := exec.Command("go", "build", "-o", bin, "./cmd/keepalived").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build: %v\n%s", err, out)
+			return res, fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	}
 	l, err := lab.New(fmt.Sprintf("kgo-bchk%d", os.Getpid()))
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer l.Close()
 	if err := l.Node("dir", "198.51.100.1/24"); err != nil {
-		return err
+		return res, err
 	}
 	if err := l.Node("rs", tcpAddr+"/24", httpAddr+"/24"); err != nil {
-		return err
+		return res, err
 	}
 	servers, closeAll, err := listen(l, nTCP, nHTTP)
 	defer closeAll()
 	if err != nil {
-		return err
+		return res, err
 	}
 	file := filepath.Join(dir, "keepalived.conf")
 	if err := os.WriteFile(file, []byte(config(nTCP, nHTTP)), 0o644); err != nil {
-		return err
+		return res, err
 	}
 	logFile := filepath.Join(dir, "log")
 	p, err := l.Run("dir", bin, []string{"keepalived", "-C", "-n", "-l", "-D", "-f", file,
 		"-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid")}, logFile)
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer p.Kill()
-	pid, err := waitPID(filepath.Join(dir, "k.pid"), 10*time.Second)
+	// The checker's pid file: keepalived's healthchecker child; ours
+	// with -C is one process and writes it too.
+	pid, err := waitPID(filepath.Join(dir, "c.pid"), 10*time.Second)
 	if err != nil {
-		return err
+		return res, err
 	}
 	time.Sleep(warm)
 	load0 := loadAvg()
 	t0 := time.Now()
 	cpu0, err := cpuTicks(pid)
 	if err != nil {
-		return err
+		return res, err
 	}
 	select {
 	case <-time.After(duration):
 	case <-p.Done():
 		log, _ := os.ReadFile(logFile)
-		return fmt.Errorf("the checker process exited:\n%s", tail(string(log), 20))
+		return res, fmt.Errorf("the checker process exited:\n%s", tail(string(log), 20))
 	}
 	cpu1, err := cpuTicks(pid)
 	if err != nil {
-		return err
+		return res, err
 	}
 	t1 := time.Now()
 	rss, hwm := memory(pid)
@@ -137,7 +167,7 @@ func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) error {
 	case <-time.After(10 * time.Second):
 	}
 	user, sys := share(cpu0, cpu1, t1.Sub(t0).Seconds())
-	report(servers, nTCP, t0, t1, user, sys, rss, hwm)
+	res = report(servers, nTCP, t0, t1, user, sys, rss, hwm)
 	if keepLog != "" {
 		if b, err := os.ReadFile(logFile); err == nil {
 			os.WriteFile(keepLog, b, 0o644)
@@ -148,17 +178,20 @@ func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) error {
 		fmt.Printf("note: %d real servers went down during the run (the host or the servers could not keep up), the last:\n%s\n",
 			strings.Count(failed, "\n")+1, tail(failed, 3))
 	}
-	return nil
+	return res, nil
 }
 
-// keepLog is -log: where to copy the checker's log.
-var keepLog string
+// keepLog is -log: where to copy the checker's log; dataplane is
+// -dataplane.
+var keepLog, dataplane string
 
 // config is one TCP_CHECK virtual server and one HTTP_GET virtual
 // server, their real servers on consecutive ports.
 func config(nTCP, nHTTP int) string {
 	var b strings.Builder
-	b.WriteString("global_defs {\n    lvs_dataplane nftables\n}\n")
+	if dataplane == "nftables" {
+		b.WriteString("global_defs {\n    lvs_dataplane nftables\n}\n")
+	}
 	vs := func(port int, body func(i int) string, n int) {
 		fmt.Fprintf(&b, "virtual_server 192.0.2.100 %d {\n    delay_loop 1\n    warmup 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n", port)
 		for i := range n {
@@ -232,7 +265,13 @@ func serve(ln net.Listener, s *server, web bool) {
 }
 
 // report prints the numbers of the window [t0, t1].
-func report(servers []*server, nTCP int, t0, t1 time.Time, user, sys float64, rss, hwm int) {
+// result is what the comparison needs from a run.
+type result struct {
+	checksPerSec, cpu, perCheck float64 // perCheck in seconds
+	p99                         time.Duration
+}
+
+func report(servers []*server, nTCP int, t0, t1 time.Time, user, sys float64, rss, hwm int) result {
 	cpu := user + sys
 	var late []time.Duration
 	checks, idle := 0, 0
@@ -280,6 +319,11 @@ func report(servers []*server, nTCP int, t0, t1 time.Time, user, sys float64, rs
 	if idle > 0 {
 		fmt.Printf("servers never checked in the window: %d\n", idle)
 	}
+	r := result{checksPerSec: float64(checks) / secs, cpu: cpu, p99: q(0.99)}
+	if checks > 0 {
+		r.perCheck = cpu * secs / float64(checks)
+	}
+	return r
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -372,4 +416,59 @@ func grep(s, sub string) string {
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// runCompare measures ours, then keepalived, on the same lab and prints
+// the ratios.
+func runCompare(nTCP, nHTTP int, duration, warm time.Duration, ours, theirs string) error {
+	var res [2]result
+	for i, bin := range []string{ours, theirs} {
+		fmt.Printf("\n== %s\n", []string{"keepalived-go", "keepalived 2.2.7"}[i])
+		r, err := run(nTCP, nHTTP, duration, warm, bin)
+		if err != nil {
+			return err
+		}
+		res[i] = r
+	}
+	fmt.Printf("\n%-28s %14s %14s %8s\n", "", "keepalived-go", "keepalived", "ratio")
+	row := func(name string, a, b float64, unit string) {
+		ratio := 0.0
+		if b > 0 {
+			ratio = a / b
+		}
+		fmt.Printf("%-28s %11.1f %-2s %11.1f %-2s %8.2f\n", name, a, unit, b, unit, ratio)
+	}
+	row("checks/s", res[0].checksPerSec, res[1].checksPerSec, "")
+	row("CPU (% of one core)", res[0].cpu*100, res[1].cpu*100, "%")
+	row("CPU per check", res[0].perCheck*1e6, res[1].perCheck*1e6, "us")
+	row("lateness p99", ms(res[0].p99), ms(res[1].p99), "ms")
+	return nil
+}
+
+// runVM builds this program and ours statically, boots the vmrun VM with
+// them and keepalived, and runs the comparison there.
+func runVM(nTCP, nHTTP int, duration, warm time.Duration, theirs string) error {
+	runner := lab.FindVMRun()
+	if runner == "" {
+		return fmt.Errorf("vmrun not found (set VMRUN)")
+	}
+	dir, err := os.MkdirTemp("", "kgo-bench-checkers-vm")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	for _, b := range [][2]string{{"checkers", "./bench/checkers"}, {"ours", "./cmd/keepalived"}} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b[0]), b[1])
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build %s: %v\n%s", b[1], err, out)
+		}
+	}
+	args := fmt.Sprintf("/opt/checkers -compare -dataplane ipvs -ours /opt/ours -keepalived /opt/keepalived -tcp %d -http %d -duration %s -warmup %s",
+		nTCP, nHTTP, duration, warm)
+	cmd := exec.Command(runner, "-m", "ip_vs,ip_vs_rr,veth,bridge", "--mem", "2048", "-t", "900",
+		"-f", filepath.Join(dir, "checkers")+":/opt/checkers", "-f", filepath.Join(dir, "ours")+":/opt/ours",
+		"-f", theirs+":/opt/keepalived", "--", args)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return cmd.Run()
 }
