@@ -21,6 +21,7 @@ type checker struct {
 	lastRC  int    // MISC_CHECK: last exit status acted on
 	reason  string // the last failure
 	hist    history
+	tcp     *tcpTarget // TCP_CHECK: for the Manager's Connector
 }
 
 // outcome is what judging a result produced: log lines in order, events

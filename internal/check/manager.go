@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -32,11 +33,26 @@ type Pinger interface {
 // (with ctx.Err() then).
 type RunFunc func(ctx context.Context, argv []string, user, group string) (status int, signaled bool, err error)
 
+// Connector makes TCP_CHECK's connections without a goroutine per check:
+// done is called once, with nil when the connection was established (and
+// has been closed), or the error (a timeout error after timeout). done
+// may run before Connect returns and must not block. Close ends every
+// pending connection (their done get an error) before it returns.
+// sys/netdial's Engine implements it.
+type Connector interface {
+	Connect(src, dst netip.AddrPort, iface string, fwmark uint32, timeout time.Duration, done func(error))
+	Close() error
+}
+
 // Options are what a Manager needs from the daemon.
 type Options struct {
-	Dialer Dialer  // nil: StdDialer (no fwmark, no bind_if)
-	Pinger Pinger  // nil: PING_CHECKs fail with "no pinger"
-	Run    RunFunc // nil: MISC_CHECKs fail with "no script runner"
+	Dialer Dialer // nil: StdDialer (no fwmark, no bind_if)
+	// NewConnector, when set, gives Run a Connector for TCP_CHECK (closed
+	// when Run returns); nil, or an error from it, leaves TCP_CHECK on
+	// Dialer in a worker like the other checks.
+	NewConnector func() (Connector, error)
+	Pinger       Pinger  // nil: PING_CHECKs fail with "no pinger"
+	Run          RunFunc // nil: MISC_CHECKs fail with "no script runner"
 	// TLS is SSL_GET's client configuration (see TLSConfig); nil: no
 	// certificate verification, as keepalived without an SSL block.
 	TLS *tls.Config
@@ -64,6 +80,7 @@ type Manager struct {
 	servers []*server
 	byFile  map[string][]*fileCheck
 	initNot bool
+	conn    Connector // during Run, when NewConnector gave one
 }
 
 // New builds the checkers of cfg's virtual servers. Nothing runs until
@@ -104,7 +121,7 @@ func (m *Manager) build(cfg *config.Config, vs *config.VirtualServer, rs *config
 	}
 	b := builder{m: m, vs: vs, rs: s, logAll: logAll}
 	for _, c := range rs.TCPCheck {
-		b.add("TCP_CHECK", c.CheckConn, c.CheckParams, styleTCP, m.tcpProber(vs, c.CheckConn))
+		b.add("TCP_CHECK", c.CheckConn, c.CheckParams, styleTCP, m.tcpProber(vs, c.CheckConn)).tcp = &tcpTarget{ep: endpointsOf(c.CheckConn)}
 	}
 	for _, c := range rs.HTTPGet {
 		b.add("HTTP_GET", c.CheckConn, c.CheckParams, styleHTTP, m.httpProber(vs, c, false)).params.FastRecovery = c.FastRecovery
@@ -206,6 +223,14 @@ func paramsOf(p config.CheckParams) Params {
 // until ctx ends, each first after a random warmup offset. It returns nil
 // once every check has stopped.
 func (m *Manager) Run(ctx context.Context) error {
+	if m.opts.NewConnector != nil {
+		conn, err := m.opts.NewConnector()
+		if err != nil {
+			m.log.Warn(fmt.Sprintf("TCP_CHECK connections through the standard dialer: %v", err))
+		} else {
+			m.conn = conn
+		}
+	}
 	s := newScheduler(m)
 	now := time.Now()
 	for _, sv := range m.servers {

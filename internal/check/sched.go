@@ -99,6 +99,9 @@ func (s *scheduler) run(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
+			if s.m.conn != nil {
+				s.m.conn.Close() // ends the pending connections before the Wait
+			}
 			return
 		case <-s.wake:
 		case <-t.C:
@@ -108,13 +111,31 @@ func (s *scheduler) run(ctx context.Context) {
 }
 
 // dispatch gives c to a worker waiting for work, or to a new one when
-// none is waiting.
+// none is waiting; a TCP_CHECK goes to the Connector when there is one.
 func (s *scheduler) dispatch(ctx context.Context, c *checker) {
+	if c.tcp != nil && s.m.conn != nil {
+		s.connect(ctx, c)
+		return
+	}
 	select {
 	case s.work <- c:
 	default:
 		s.workers.Go(func() { s.worker(ctx, c) })
 	}
+}
+
+// connect starts a TCP_CHECK on the Connector; its result is judged and
+// the check rescheduled from the Connector's goroutine.
+func (s *scheduler) connect(ctx context.Context, c *checker) {
+	s.workers.Add(1)
+	ep := c.tcp.ep
+	s.m.conn.Connect(ep.src, ep.dst, ep.iface, ep.fwmark, c.timeout, func(err error) {
+		defer s.workers.Done()
+		if ctx.Err() != nil {
+			return
+		}
+		s.at(c, time.Now().Add(s.m.judge(c, tcpResult(c.name, err))))
+	})
 }
 
 // worker checks c, then whatever it is given, until ctx ends or it has

@@ -84,16 +84,28 @@ func (m *Manager) tcpProber(vs *config.VirtualServer, c config.CheckConn) Prober
 	d := m.opts.Dialer
 	return ProberFunc(func(ctx context.Context) Result {
 		conn, err := ep.dial(ctx, d, "tcp")
-		if err != nil {
-			log := "TCP connection to " + name + " failed."
-			if isTimeout(err) {
-				log = "TCP connection to " + name + " timeout."
-			}
-			return Result{Reason: Reason(err), Log: log}
+		if err == nil {
+			abort(conn)
 		}
-		abort(conn)
-		return Result{OK: true}
+		return tcpResult(name, err)
 	})
+}
+
+// tcpTarget is a TCP_CHECK's connection for a Connector.
+type tcpTarget struct {
+	ep endpoints
+}
+
+// tcpResult is TCP_CHECK's verdict on a connection attempt.
+func tcpResult(name string, err error) Result {
+	if err == nil {
+		return Result{OK: true}
+	}
+	log := "TCP connection to " + name + " failed."
+	if isTimeout(err) {
+		log = "TCP connection to " + name + " timeout."
+	}
+	return Result{Reason: Reason(err), Log: log}
 }
 
 // abort closes a check's TCP connection with a reset (SO_LINGER 0), as

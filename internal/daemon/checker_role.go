@@ -255,7 +255,8 @@ func previousStates(model *lvs.Model, keys map[check.Key][]rsRef) map[check.Key]
 func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config, prev map[check.Key]bool, prevChecks map[check.Key][]check.CheckerStatus) <-chan struct{} {
 	mgr := check.New(c, check.Options{
 		Dialer: netdial.Dialer{}, Pinger: ping.Pinger{}, Run: miscRunner(c),
-		OnEvent: cr.queue.push, Logger: cr.o.Log,
+		NewConnector: func() (check.Connector, error) { return netdial.NewEngine() },
+		OnEvent:      cr.queue.push, Logger: cr.o.Log,
 		Previous:         func(k check.Key) (bool, bool) { up, ok := prev[k]; return up, ok },
 		PreviousCheckers: prevChecks,
 	})

@@ -1,0 +1,130 @@
+package check
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// scriptConnector is a Connector following a scriptDialer's scripts:
+// '+' connects, '-' refuses, 't' times out after the timeout.
+type scriptConnector struct {
+	d       *scriptDialer
+	mu      sync.Mutex
+	pending map[*time.Timer]func(error)
+	closed  int
+}
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+func (c *scriptConnector) Connect(src, dst netip.AddrPort, iface string, fwmark uint32, timeout time.Duration, done func(error)) {
+	d := c.d
+	d.mu.Lock()
+	s := d.scripts[dst]
+	i := min(d.calls[dst], len(s)-1)
+	d.calls[dst]++
+	d.mu.Unlock()
+	switch s[i] {
+	case '+':
+		done(nil)
+	case 't':
+		c.mu.Lock()
+		var t *time.Timer
+		t = time.AfterFunc(timeout, func() {
+			c.mu.Lock()
+			delete(c.pending, t)
+			c.mu.Unlock()
+			done(timeoutErr{})
+		})
+		c.pending[t] = done
+		c.mu.Unlock()
+	default:
+		done(errRefused)
+	}
+}
+
+func (c *scriptConnector) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed++
+	for t, done := range c.pending {
+		if t.Stop() {
+			done(net.ErrClosed)
+		}
+	}
+	c.pending = nil
+	return nil
+}
+
+// TestConnectorSameAsDialer: TCP_CHECK through a Connector logs, decides
+// and reschedules exactly as through a Dialer in a worker (the scenario
+// of TestManagerTCPDownAfterRetriesAndBackUp: refused, timeout, refused,
+// down after the retries, back up).
+func TestConnectorSameAsDialer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dst := netip.MustParseAddrPort("192.0.2.11:80")
+		d := &scriptDialer{scripts: map[netip.AddrPort]string{dst: "+-t--+"}, calls: map[netip.AddrPort]int{}}
+		conn := &scriptConnector{d: d, pending: map[*time.Timer]func(error){}}
+		var h harness
+		opts := h.opts(&scriptDialer{scripts: map[netip.AddrPort]string{dst: "-"}, calls: map[netip.AddrPort]int{}})
+		opts.NewConnector = func() (Connector, error) { return conn, nil }
+		h.runFor(t, parseConf(t, tcpConf), opts, 36*time.Second)
+		h.check(t, []string{
+			"TCP connection to [192.0.2.11]:tcp:80 success.",
+			"TCP_CHECK on service [192.0.2.11]:tcp:80 failed after 2 retries.",
+			"TCP connection to [192.0.2.11]:tcp:80 success.",
+		}, []string{
+			"init 192.0.2.11 80 up=true w=5",
+			"down 192.0.2.11 80 up=false w=5 reason=connection refused notify",
+			"up 192.0.2.11 80 up=true w=5 notify",
+		})
+		if n := d.count(dst); n != 6 {
+			t.Errorf("%d connections, want 6", n)
+		}
+		if conn.closed != 1 {
+			t.Errorf("Connector closed %d times at stop, want 1", conn.closed)
+		}
+	})
+}
+
+// TestConnectorPendingAtStop: a connection pending when the Manager stops
+// is ended by Close, and its result is not judged: no event after Run.
+func TestConnectorPendingAtStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dst := netip.MustParseAddrPort("192.0.2.11:80")
+		d := &scriptDialer{scripts: map[netip.AddrPort]string{dst: "t"}, calls: map[netip.AddrPort]int{}}
+		conn := &scriptConnector{d: d, pending: map[*time.Timer]func(error){}}
+		var h harness
+		opts := h.opts(nil)
+		opts.NewConnector = func() (Connector, error) { return conn, nil }
+		// retry 0: a judged failure would be a down event. It stops inside
+		// the 3 s connect_timeout.
+		h.runFor(t, parseConf(t, strings.Replace(tcpConf, "retry 2", "retry 0", 1)), opts, time.Second)
+		h.check(t, nil, []string{"init 192.0.2.11 80 up=true w=5"})
+	})
+}
+
+// TestConnectorErrorFallsBack: when no Connector can be made, TCP_CHECK
+// goes through the Dialer.
+func TestConnectorErrorFallsBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dst := netip.MustParseAddrPort("192.0.2.11:80")
+		d := &scriptDialer{scripts: map[netip.AddrPort]string{dst: "+"}, calls: map[netip.AddrPort]int{}}
+		var h harness
+		opts := h.opts(d)
+		opts.NewConnector = func() (Connector, error) { return nil, errors.New("no epoll") }
+		h.runFor(t, parseConf(t, tcpConf), opts, time.Second)
+		if d.count(dst) != 1 {
+			t.Errorf("%d dials, want 1 through the Dialer", d.count(dst))
+		}
+	})
+}

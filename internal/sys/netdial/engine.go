@@ -1,0 +1,358 @@
+package netdial
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Engine makes TCP_CHECK's connections the way keepalived's checker
+// does: nonblocking sockets in one epoll set, whose completions one
+// goroutine handles in batches, instead of a goroutine (and its wake-ups,
+// timer and the net package's extra system calls) per check. A check is
+// socket, connect, epoll_ctl, getsockopt(SO_ERROR), setsockopt(SO_LINGER)
+// and close; the epoll wait is shared by every check that completes at
+// once. It implements check.Connector.
+//
+// The epoll descriptor itself waits in Go's poller (an epoll set is
+// readable while it has events), so the goroutine parks like any other
+// and the earliest connect_timeout is the poller's read deadline.
+type Engine struct {
+	file *os.File // the epoll set
+	raw  syscall.RawConn
+	epfd int
+
+	mu      sync.Mutex
+	pending map[int32]*pendingConn
+	byTime  pendingHeap
+	closed  bool
+	done    chan struct{} // the loop has ended
+}
+
+type pendingConn struct {
+	fd       int
+	deadline time.Time
+	done     func(error)
+	index    int // in byTime
+}
+
+// ErrTimeout is a connection that did not complete within its timeout.
+var ErrTimeout error = timeoutError{}
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// NewEngine starts an Engine; Close stops it.
+func NewEngine() (*Engine, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("epoll_create1: %w", err)
+	}
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("epoll set nonblocking: %w", err)
+	}
+	f := os.NewFile(uintptr(epfd), "checks-epoll")
+	raw, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	e := &Engine{file: f, raw: raw, epfd: epfd, pending: map[int32]*pendingConn{}, done: make(chan struct{})}
+	go e.loop()
+	return e, nil
+}
+
+// Connect starts a TCP connection from src (either part may be unset) to
+// dst, bound to iface and marked with fwmark when set, and calls done
+// once: with nil when the connection is established (the Engine has
+// closed it with a reset, as abort does for the other checks), or with
+// the error: ErrTimeout after timeout (0: no limit), the connect error
+// (ECONNREFUSED ...), net.ErrClosed when the Engine is closed first.
+// done may run before Connect returns; it must not block.
+func (e *Engine) Connect(src, dst netip.AddrPort, iface string, fwmark uint32, timeout time.Duration, done func(error)) {
+	fd, err := e.start(src, dst, iface, fwmark)
+	switch {
+	case err == nil:
+		abortFD(fd)
+		done(nil)
+		return
+	case !errors.Is(err, unix.EINPROGRESS):
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		done(err)
+		return
+	}
+	p := &pendingConn{fd: fd, done: done}
+	if timeout > 0 {
+		p.deadline = time.Now().Add(timeout)
+	}
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		unix.Close(fd)
+		done(net.ErrClosed)
+		return
+	}
+	e.pending[int32(fd)] = p
+	earliest := false
+	if !p.deadline.IsZero() {
+		heap.Push(&e.byTime, p)
+		earliest = e.byTime[0] == p
+	}
+	// Registered under the lock: the loop cannot see the event before
+	// the connection is in pending.
+	err = unix.EpollCtl(e.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLONESHOT, Fd: int32(fd)})
+	if err != nil {
+		e.forget(p)
+		e.mu.Unlock()
+		unix.Close(fd)
+		done(fmt.Errorf("epoll_ctl: %w", err))
+		return
+	}
+	if earliest {
+		// Wakes the loop's wait if it was for a later deadline (under the
+		// lock, so the loop's own update cannot undo it).
+		e.file.SetReadDeadline(p.deadline)
+	}
+	e.mu.Unlock()
+}
+
+// start opens the socket and connects it; fd is -1 when there is none.
+func (e *Engine) start(src, dst netip.AddrPort, iface string, fwmark uint32) (int, error) {
+	family := unix.AF_INET
+	if dst.Addr().Is6() && !dst.Addr().Is4In6() {
+		family = unix.AF_INET6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	if iface != "" {
+		if err := unix.SetsockoptString(fd, unix.SOL_SOCKET, unix.SO_BINDTODEVICE, iface); err != nil {
+			return fd, errors.Join(errBindIf, err)
+		}
+	}
+	if fwmark != 0 {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, int(fwmark)); err != nil {
+			return fd, errors.Join(errFwmark, err)
+		}
+	}
+	if src.Addr().IsValid() || src.Port() != 0 {
+		a := src.Addr()
+		if !a.IsValid() {
+			a = netip.IPv4Unspecified()
+			if family == unix.AF_INET6 {
+				a = netip.IPv6Unspecified()
+			}
+		}
+		sa, err := sockaddr(netip.AddrPortFrom(a, src.Port()), family, "")
+		if err != nil {
+			return fd, err
+		}
+		if err := unix.Bind(fd, sa); err != nil {
+			return fd, os.NewSyscallError("bind", err)
+		}
+	}
+	sa, err := sockaddr(dst, family, iface)
+	if err != nil {
+		return fd, err
+	}
+	if err := unix.Connect(fd, sa); err != nil {
+		if errors.Is(err, unix.EINPROGRESS) {
+			return fd, err
+		}
+		return fd, os.NewSyscallError("connect", err)
+	}
+	return fd, nil
+}
+
+// sockaddr is ap as family's socket address; a link-local IPv6
+// destination without a zone takes iface's.
+func sockaddr(ap netip.AddrPort, family int, iface string) (unix.Sockaddr, error) {
+	if family == unix.AF_INET {
+		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().Unmap().As4()}, nil
+	}
+	sa := &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}
+	zone := ap.Addr().Zone()
+	if zone == "" && iface != "" && ap.Addr().IsLinkLocalUnicast() {
+		zone = iface
+	}
+	if zone != "" {
+		ifi, err := net.InterfaceByName(zone)
+		if err != nil {
+			return nil, err
+		}
+		sa.ZoneId = uint32(ifi.Index)
+	}
+	return sa, nil
+}
+
+// abortFD closes an established connection with a reset (SO_LINGER 0).
+func abortFD(fd int) {
+	_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	unix.Close(fd)
+}
+
+// forget removes p from the Engine's tables; e.mu is held.
+func (e *Engine) forget(p *pendingConn) {
+	delete(e.pending, int32(p.fd))
+	if p.index >= 0 && !p.deadline.IsZero() {
+		heap.Remove(&e.byTime, p.index)
+	}
+	p.index = -1
+}
+
+// completion is a finished connection's callback and result.
+type completion struct {
+	done func(error)
+	err  error
+}
+
+// loop waits for the epoll set and finishes what completed or expired.
+func (e *Engine) loop() {
+	defer close(e.done)
+	events := make([]unix.EpollEvent, 256)
+	var out []completion
+	for {
+		var fatal error
+		err := e.raw.Read(func(uintptr) bool {
+			n, werr := unix.EpollWait(e.epfd, events, 0)
+			switch {
+			case n > 0:
+				out = e.complete(events[:n], out[:0])
+				return true
+			case werr != nil && !errors.Is(werr, unix.EINTR):
+				fatal = werr
+				return true
+			}
+			return false // nothing yet: park until the set is readable
+		})
+		if err == nil {
+			err = fatal
+		}
+		for _, c := range out {
+			c.done(c.err)
+		}
+		out = out[:0]
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			out = e.expire(out)
+			for _, c := range out {
+				c.done(c.err)
+			}
+			out = out[:0]
+		} else if err != nil {
+			e.shutdown()
+			return
+		}
+		e.mu.Lock()
+		next := time.Time{}
+		if len(e.byTime) > 0 {
+			next = e.byTime[0].deadline
+		}
+		e.file.SetReadDeadline(next)
+		e.mu.Unlock()
+	}
+}
+
+// complete takes the connections of events out of the tables and closes
+// them; their callbacks run after, outside the lock.
+func (e *Engine) complete(events []unix.EpollEvent, out []completion) []completion {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ev := range events {
+		p := e.pending[ev.Fd]
+		if p == nil {
+			continue
+		}
+		e.forget(p)
+		soerr, err := unix.GetsockoptInt(p.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		switch {
+		case err != nil:
+			unix.Close(p.fd)
+			out = append(out, completion{p.done, os.NewSyscallError("getsockopt", err)})
+		case soerr != 0:
+			unix.Close(p.fd)
+			out = append(out, completion{p.done, os.NewSyscallError("connect", syscall.Errno(soerr))})
+		default:
+			abortFD(p.fd)
+			out = append(out, completion{p.done, nil})
+		}
+	}
+	return out
+}
+
+// expire fails the connections whose deadline has passed.
+func (e *Engine) expire(out []completion) []completion {
+	now := time.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for len(e.byTime) > 0 && !e.byTime[0].deadline.After(now) {
+		p := e.byTime[0]
+		e.forget(p)
+		unix.Close(p.fd)
+		out = append(out, completion{p.done, ErrTimeout})
+	}
+	return out
+}
+
+// shutdown fails every pending connection once the epoll set is closed.
+func (e *Engine) shutdown() {
+	e.mu.Lock()
+	e.closed = true
+	var out []completion
+	for _, p := range e.pending {
+		unix.Close(p.fd)
+		out = append(out, completion{p.done, net.ErrClosed})
+	}
+	e.pending, e.byTime = map[int32]*pendingConn{}, nil
+	e.mu.Unlock()
+	for _, c := range out {
+		c.done(c.err)
+	}
+}
+
+// Close stops the Engine: pending connections end with net.ErrClosed
+// before it returns.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	err := e.file.Close()
+	<-e.done
+	return err
+}
+
+// pendingHeap orders pending connections by deadline (container/heap).
+type pendingHeap []*pendingConn
+
+func (h pendingHeap) Len() int           { return len(h) }
+func (h pendingHeap) Less(i, j int) bool { return h[i].deadline.Before(h[j].deadline) }
+func (h pendingHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *pendingHeap) Push(x any) {
+	p := x.(*pendingConn)
+	p.index = len(*h)
+	*h = append(*h, p)
+}
+func (h *pendingHeap) Pop() any {
+	old := *h
+	p := old[len(old)-1]
+	*h = old[:len(old)-1]
+	p.index = -1
+	return p
+}
