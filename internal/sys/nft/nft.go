@@ -32,6 +32,11 @@ type Dataplane struct {
 	table *nftables.Table // inet keepalived_go: NAT services
 	dr4   *nftables.Table // ip keepalived_go_dr: DR services over IPv4
 	dr6   *nftables.Table // ip6 keepalived_go_dr: DR services over IPv6
+	// known is what the tables hold after our last successful Apply or
+	// read (counters aside), so that an Apply does not dump every rule
+	// again (210 ms for 1,000 x 10); nil after an error or a Flush: the
+	// next Apply reads the tables.
+	known []*svcState
 }
 
 var _ lvs.Dataplane = (*Dataplane)(nil)
@@ -231,8 +236,10 @@ func (d *Dataplane) State() ([]lvs.ServiceState, error) {
 	defer d.mu.Unlock()
 	svcs, err := d.read()
 	if err != nil {
+		d.known = nil
 		return nil, err
 	}
+	d.known = svcs
 	out := make([]lvs.ServiceState, 0, len(svcs))
 	for _, s := range svcs {
 		out = append(out, s.state)
@@ -249,6 +256,7 @@ func (d *Dataplane) SetTimeouts(lvs.Timeouts) error { return nil }
 func (d *Dataplane) Flush() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.known = nil
 	tables, err := d.conn.ListTables()
 	if err != nil {
 		return fmt.Errorf("list tables: %w", err)
@@ -281,9 +289,12 @@ var (
 func (d *Dataplane) Apply(changes []lvs.Change) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	svcs, err := d.read()
-	if err != nil {
-		return &lvs.ApplyError{Change: first(changes), Err: err}
+	svcs := d.known
+	if svcs == nil {
+		var err error
+		if svcs, err = d.read(); err != nil {
+			return &lvs.ApplyError{Change: first(changes), Err: err}
+		}
 	}
 	p := newPlan(svcs)
 	for _, c := range changes {
@@ -295,9 +306,21 @@ func (d *Dataplane) Apply(changes []lvs.Change) error {
 		return &lvs.ApplyError{Change: c, Err: err}
 	}
 	if err := d.program(p); err != nil {
+		d.known = nil // what the kernel holds is read again
 		return &lvs.ApplyError{Change: first(changes), Err: err}
 	}
+	d.known = p.result()
 	return nil
+}
+
+// result is the services after the plan is programmed, ordered by id.
+func (p *plan) result() []*svcState {
+	out := make([]*svcState, 0, len(p.svcs))
+	for _, s := range p.svcs {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b *svcState) int { return a.id - b.id })
+	return out
 }
 
 func first(c []lvs.Change) lvs.Change {

@@ -77,9 +77,11 @@ func TestManyServices(t *testing.T) {
 	}
 	// One real server's change is one small batch.
 	want[7].Dests = want[7].Dests[1:]
+	start = time.Now()
 	if _, err := r.Sync(want); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("one real server's removal applied in %v", time.Since(start).Round(time.Millisecond))
 	st, err = dp.State()
 	if err != nil {
 		t.Fatal(err)
