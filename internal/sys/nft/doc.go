@@ -6,16 +6,24 @@
 //
 //	chain prerouting { type nat hook prerouting priority dstnat; jump services }
 //	chain output     { type nat hook output priority -100; jump services }
-//	chain services   { <match service N> counter jump vsN  (one rule per service) }
-//	chain vsN        { [persistent, per destination M: saddr&mask @pNdM jump vsNdM]
+//	chain services   { meta nfproto . meta mark vmap @fwm
+//	                   ip daddr . meta l4proto . th dport vmap @svc4
+//	                   ip daddr . meta l4proto vmap @any4  (and svc6, any6) }
+//	map fwm, svc4 ...  { <service N's key> : jump vsN, ... }
+//	chain vsN        { counter  (the service's, with its userdata)
+//	                   [persistent, per destination M: saddr&mask @pNdM jump vsNdM]
 //	                   <scheduler> vmap @mN }
 //	map mN           { i : jump vsNdM, ... }
 //	chain vsNdM      { counter [persistent: update @pNdM] dnat to <real server> }
 //	set pNdM         { saddr&mask, timeout = persistence_timeout }
 //
-// Each rule of the services chain and of a vsNdM chain carries the
-// service or destination it implements in its userdata (JSON), so State
-// reads the table back without keeping a copy in memory. The NAT chains
+// The first rule of a vsN chain and the rule of a vsNdM chain carry the
+// service or destination they implement in their userdata (JSON), so
+// State reads the table back. A change of services adds or deletes map
+// elements, not rules: a packet costs one lookup per map whatever the
+// number of services, and a service's counter lives until that service
+// itself changes. Apply starts from what its last success left (the
+// tables are read again after an error). The NAT chains
 // only see a connection's first packet: the counters count connections.
 //
 // Schedulers: rr (numgen inc over the destinations), wrr (numgen inc over

@@ -16,8 +16,9 @@ import (
 //
 //	chain prerouting      { type filter hook prerouting priority raw; jump services }
 //	chain prerouting_mark { type filter hook prerouting priority mangle + 1; jump services }
-//	chain services        { <match service N> counter jump vsN }
-//	chain vsN             { [persistent, per destination M: saddr&mask @pNdM jump vsNdM]
+//	chain services        { meta mark vmap @fwm; ip daddr . meta l4proto . th dport vmap @svc4;
+//	                        ip daddr . meta l4proto vmap @any4 }  (ip6: svc6, any6)
+//	chain vsN             { counter; [persistent, per destination M: saddr&mask @pNdM jump vsNdM]
 //	                        <scheduler> vmap { i : jump vsNdM, ... } }
 //	chain vsNdM           { counter [persistent: update @pNdM] dup to <real server> drop }
 //
@@ -41,7 +42,7 @@ var drPriorityMark = nftables.ChainPriorityRef(*nftables.ChainPriorityMangle + 1
 
 // drBase adds a DR table, its base chains and its services chain
 // (flushed, to be rebuilt).
-func (d *Dataplane) drBase(t *nftables.Table) *nftables.Chain {
+func (d *Dataplane) drBase(t *nftables.Table) {
 	c := d.conn
 	c.AddTable(t)
 	services := c.AddChain(chain(t, "services"))
@@ -56,7 +57,6 @@ func (d *Dataplane) drBase(t *nftables.Table) *nftables.Chain {
 		c.FlushChain(ch)
 		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: []expr.Any{&expr.Verdict{Kind: expr.VerdictJump, Chain: "services"}}})
 	}
-	return services
 }
 
 // dupDrop sends the packet to the address in register 1 and drops the

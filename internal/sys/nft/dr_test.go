@@ -213,7 +213,8 @@ func TestIntegrationDR(t *testing.T) {
 	out := l.director.Exec("nft", "list", "table", "ip", DRTableName)
 	for _, want := range []string{
 		"type filter hook prerouting priority raw; policy accept;",
-		"ip daddr 192.0.2.100 tcp dport 8080 counter packets",
+		"ip daddr . meta l4proto . th dport vmap @svc4",
+		"elements = { 192.0.2.100 . tcp . 8080 : jump vs0 }",
 		"jhash ip saddr . ip daddr . th sport . th dport mod 1021 seed 0x4b41 vmap @m",
 		"dup to 192.0.2.11 drop",
 		"dup to 192.0.2.12 drop",

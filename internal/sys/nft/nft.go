@@ -142,6 +142,13 @@ func schedMap(t *nftables.Table, id int) *nftables.Set {
 	return &nftables.Set{Table: t, Name: schedSet(id), IsMap: true,
 		KeyType: nftables.TypeInteger, KeyByteOrder: binaryutil.NativeEndian, DataType: nftables.TypeVerdict}
 }
+
+// parseSvcChain is the id of a service chain vsN.
+func parseSvcChain(name string) (int, bool) {
+	i, err := strconv.Atoi(strings.TrimPrefix(name, "vs"))
+	return i, err == nil && svcChain(i) == name
+}
+
 func parseDestChain(name string) (int, int, bool) {
 	a, b, ok := strings.Cut(strings.TrimPrefix(name, "vs"), "d")
 	if !ok || !strings.HasPrefix(name, "vs") {
@@ -185,20 +192,30 @@ func (d *Dataplane) readTable(t *nftables.Table, dr bool) ([]*svcState, error) {
 	}
 	var out []*svcState
 	byID := map[int]*svcState{}
+	// A service is the first rule of its chain vsN (or, as an earlier
+	// version laid the table out, a rule of the services chain).
+	seen := map[string]bool{}
 	for _, r := range rules {
-		if r.chain != "services" {
+		_, isSvc := parseSvcChain(r.chain)
+		if r.chain != "services" && (!isSvc || seen[r.chain]) {
 			continue
+		}
+		seen[r.chain] = true
+		if len(r.userData) == 0 {
+			continue // the lookup rules; a chain without its counter rule
 		}
 		var rec svcRecord
 		if err := json.Unmarshal(r.userData, &rec); err != nil {
-			return nil, fmt.Errorf("table %s: service rule without our userdata: %w", t.Name, err)
+			return nil, fmt.Errorf("table %s chain %s: service rule without our userdata: %w", t.Name, r.chain, err)
+		}
+		if byID[rec.ID] != nil {
+			continue
 		}
 		s := &svcState{id: rec.ID, dr: dr, state: lvs.ServiceState{Service: rec.Service}}
 		s.state.Stats = counterStats(r, dr)
 		out = append(out, s)
 		byID[rec.ID] = s
 	}
-	seen := map[string]bool{}
 	for _, r := range rules {
 		id, dest, ok := parseDestChain(r.chain)
 		if !ok || byID[id] == nil || seen[r.chain] {
@@ -290,6 +307,7 @@ func (d *Dataplane) Apply(changes []lvs.Change) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	svcs := d.known
+	rebuild := svcs == nil
 	if svcs == nil {
 		var err error
 		if svcs, err = d.read(); err != nil {
@@ -305,7 +323,18 @@ func (d *Dataplane) Apply(changes []lvs.Change) error {
 	if c, err := p.methods(changes); err != nil {
 		return &lvs.ApplyError{Change: c, Err: err}
 	}
-	if err := d.program(p); err != nil {
+	if rebuild {
+		// The tables as read are rewritten whole once: every chain, and
+		// the service maps from scratch (also converting a table an
+		// earlier version laid out).
+		for key := range p.svcs {
+			p.touched[key] = true
+		}
+		for key := range p.old {
+			p.touched[key] = true
+		}
+	}
+	if err := d.program(p, rebuild); err != nil {
 		d.known = nil // what the kernel holds is read again
 		return &lvs.ApplyError{Change: first(changes), Err: err}
 	}
@@ -444,20 +473,34 @@ func nextDest(ids []int) int {
 
 // program writes the plan in one batch: base chains, the services chains
 // rebuilt, and the touched services' chains rebuilt.
-func (d *Dataplane) program(p *plan) error {
+func (d *Dataplane) program(p *plan, rebuild bool) error {
 	c := d.conn
 	tables, err := c.ListTables()
 	if err != nil {
 		return fmt.Errorf("list tables: %w", err)
 	}
-	services := map[*nftables.Table]*nftables.Chain{d.table: d.natBase()}
+	d.natBase()
+	d.serviceMaps(d.table, rebuild)
 	for _, t := range []*nftables.Table{d.dr4, d.dr6} {
 		need := hasTable(tables, t)
 		for _, s := range p.svcs {
 			need = need || d.tableOf(s) == t
 		}
 		if need {
-			services[t] = d.drBase(t)
+			d.drBase(t)
+			d.serviceMaps(t, rebuild || !hasTable(tables, t))
+		}
+	}
+	// A service that is gone, or moved to another table, leaves its map
+	// before its chain goes (the element jumps to it).
+	if !rebuild {
+		for key, old := range p.old {
+			now := p.svcs[key]
+			if now == nil || d.tableOf(now) != d.tableOf(old) {
+				if err := d.serviceElement(old, false); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	// Remove what is gone or rebuilt: first the service chains' rules
@@ -521,19 +564,12 @@ func (d *Dataplane) program(p *plan) error {
 			if err := d.programService(s, old); err != nil {
 				return fmt.Errorf("service %s: %w", s.state.Key, err)
 			}
+			if rebuild || old == nil {
+				if err := d.serviceElement(s, true); err != nil {
+					return err
+				}
+			}
 		}
-		data, err := json.Marshal(svcRecord{ID: s.id, Service: s.state.Service})
-		if err != nil {
-			return err
-		}
-		match := matchService(s.state.Key)
-		if s.dr {
-			// The table's family is the service's: no meta nfproto (nft
-			// cannot print it in an ip table).
-			match = match[2:]
-		}
-		c.AddRule(&nftables.Rule{Table: t, Chain: services[t], UserData: data,
-			Exprs: append(match, &expr.Counter{}, &expr.Verdict{Kind: expr.VerdictJump, Chain: svcChain(s.id)})})
 	}
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("tables %s, %s: %w", TableName, DRTableName, err)
@@ -543,7 +579,7 @@ func (d *Dataplane) program(p *plan) error {
 
 // natBase adds the NAT table, its base chains and its services chain
 // (flushed, to be rebuilt).
-func (d *Dataplane) natBase() *nftables.Chain {
+func (d *Dataplane) natBase() {
 	c := d.conn
 	c.AddTable(d.table)
 	services := c.AddChain(chain(d.table, "services"))
@@ -558,7 +594,6 @@ func (d *Dataplane) natBase() *nftables.Chain {
 		c.FlushChain(ch)
 		c.AddRule(&nftables.Rule{Table: d.table, Chain: ch, Exprs: []expr.Any{&expr.Verdict{Kind: expr.VerdictJump, Chain: "services"}}})
 	}
-	return services
 }
 
 func samePersistence(a, b lvs.Service) bool {
@@ -572,6 +607,12 @@ func (d *Dataplane) programService(s *svcState, old *svcState) error {
 	svc := s.state.Service
 	t := d.tableOf(s)
 	ch := c.AddChain(chain(t, svcChain(s.id)))
+	// The service's counter, and the service itself for State to read.
+	data, err := json.Marshal(svcRecord{ID: s.id, Service: svc})
+	if err != nil {
+		return err
+	}
+	c.AddRule(&nftables.Rule{Table: t, Chain: ch, UserData: data, Exprs: []expr.Any{&expr.Counter{}}})
 	samePersist := old != nil && old.state.Persistence > 0 && samePersistence(old.state.Service, svc)
 	dests := make([]lvs.Destination, len(s.state.Dests))
 	for i, dst := range s.state.Dests {
@@ -667,34 +708,140 @@ func addrLen(svc lvs.Service) uint32 {
 // for fwmark services or port-0 (all ports) services.
 func withPort(svc lvs.Service) bool { return svc.Key.FWMark == 0 && svc.Key.Port != 0 }
 
-// matchService is the services chain's match for one service.
-func matchService(k lvs.ServiceKey) []expr.Any {
-	svc := lvs.Service{Key: k}
-	ex := []expr.Any{
-		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{nfproto(svc)}},
+// The services chain finds a packet's service in maps, as IPVS looks a
+// service up (fwmark first, then address, protocol and port, then a
+// port-less service of the address), each element a jump to the
+// service's chain vsN:
+//
+//	fwm   nf_proto . mark             (DR tables: mark)
+//	svc4  ipv4_addr . inet_proto . inet_service, any4 ipv4_addr . inet_proto
+//	svc6  ipv6_addr . inet_proto . inet_service, any6 ipv6_addr . inet_proto
+//
+// A change of services adds or deletes their elements only, and a
+// packet costs one lookup per map whatever the number of services.
+var serviceMapNames = []string{"fwm", "svc4", "any4", "svc6", "any6"}
+
+// serviceMap is the map name of table t (inet: the NAT table).
+func serviceMap(t *nftables.Table, name string) *nftables.Set {
+	inet := t.Family == nftables.TableFamilyINet
+	addr := nftables.TypeIPAddr
+	if strings.HasSuffix(name, "6") {
+		addr = nftables.TypeIP6Addr
 	}
+	var key nftables.SetDatatype
+	switch name {
+	case "fwm":
+		key = nftables.TypeMark
+		if inet {
+			key = nftables.MustConcatSetType(nftables.TypeNFProto, nftables.TypeMark)
+		}
+	case "svc4", "svc6":
+		key = nftables.MustConcatSetType(addr, nftables.TypeInetProto, nftables.TypeInetService)
+	default:
+		key = nftables.MustConcatSetType(addr, nftables.TypeInetProto)
+	}
+	return &nftables.Set{Table: t, Name: name, IsMap: true, KeyType: key, DataType: nftables.TypeVerdict,
+		Concatenation: key.Bytes > 4 && name != "fwm" || inet && name == "fwm"}
+}
+
+// tableMaps are the maps a table uses: the NAT table all, a DR table its
+// family's.
+func tableMaps(t *nftables.Table) []string {
+	switch t.Family {
+	case nftables.TableFamilyIPv4:
+		return []string{"fwm", "svc4", "any4"}
+	case nftables.TableFamilyIPv6:
+		return []string{"fwm", "svc6", "any6"}
+	}
+	return serviceMapNames
+}
+
+// serviceMaps adds table t's maps (emptied when rebuild) and the services
+// chain's lookups (the chain was flushed by its base).
+func (d *Dataplane) serviceMaps(t *nftables.Table, rebuild bool) {
+	c := d.conn
+	inet := t.Family == nftables.TableFamilyINet
+	for _, name := range tableMaps(t) {
+		m := serviceMap(t, name)
+		// An error here is the batch's, reported by its Flush.
+		_ = c.AddSet(m, nil)
+		if rebuild {
+			c.FlushSet(m)
+		}
+		var ex []expr.Any
+		v6 := strings.HasSuffix(name, "6")
+		if inet && name != "fwm" {
+			proto := byte(unix.NFPROTO_IPV4)
+			if v6 {
+				proto = unix.NFPROTO_IPV6
+			}
+			ex = append(ex, &expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{proto}})
+		}
+		if name == "fwm" {
+			reg := uint32(1)
+			if inet {
+				ex = append(ex, &expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 8})
+				reg = 9
+			}
+			ex = append(ex, &expr.Meta{Key: expr.MetaKeyMARK, Register: reg})
+			if inet {
+				reg = 8
+			}
+			ex = append(ex, &expr.Lookup{SourceRegister: reg, IsDestRegSet: true, DestRegister: 0, SetName: m.Name, SetID: m.ID})
+		} else {
+			off, l, next := uint32(16), uint32(4), uint32(9)
+			if v6 {
+				off, l, next = 24, 16, 12
+			}
+			ex = append(ex,
+				&expr.Payload{DestRegister: 8, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: l},
+				&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: next})
+			if strings.HasPrefix(name, "svc") {
+				ex = append(ex, &expr.Payload{DestRegister: next + 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2})
+			}
+			ex = append(ex, &expr.Lookup{SourceRegister: 8, IsDestRegSet: true, DestRegister: 0, SetName: m.Name, SetID: m.ID})
+		}
+		c.AddRule(&nftables.Rule{Table: t, Chain: chain(t, "services"), Exprs: ex})
+	}
+}
+
+// serviceKey is a service's map and element key (each part of a
+// concatenation padded to 4 bytes).
+func serviceKey(k lvs.ServiceKey, inet bool) (string, []byte) {
 	if k.FWMark != 0 {
-		return append(ex,
-			&expr.Meta{Key: expr.MetaKeyMARK, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(k.FWMark)})
+		mark := binaryutil.NativeEndian.PutUint32(k.FWMark)
+		if !inet {
+			return "fwm", mark
+		}
+		proto := byte(unix.NFPROTO_IPV4)
+		if k.Family == 6 {
+			proto = unix.NFPROTO_IPV6
+		}
+		return "fwm", append([]byte{proto, 0, 0, 0}, mark...)
 	}
-	daddrOff := uint32(16)
-	addr := k.Addr.AsSlice()
-	if v6(svc) {
-		daddrOff = 24
+	fam := "4"
+	if k.Family == 6 {
+		fam = "6"
 	}
-	ex = append(ex,
-		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(k.Protocol)}},
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: daddrOff, Len: uint32(len(addr))},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: addr})
-	if k.Port != 0 {
-		ex = append(ex,
-			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binaryutil.BigEndian.PutUint16(k.Port)})
+	key := append(k.Addr.AsSlice(), byte(k.Protocol), 0, 0, 0)
+	if k.Port == 0 {
+		return "any" + fam, key
 	}
-	return ex
+	return "svc" + fam, append(key, byte(k.Port>>8), byte(k.Port), 0, 0)
+}
+
+// serviceElement adds (or deletes) service s's element in its table's
+// map.
+func (d *Dataplane) serviceElement(s *svcState, add bool) error {
+	t := d.tableOf(s)
+	name, key := serviceKey(s.state.Key, t.Family == nftables.TableFamilyINet)
+	m := serviceMap(t, name)
+	if !add {
+		return d.conn.SetDeleteElements(m, []nftables.SetElement{{Key: key}})
+	}
+	return d.conn.SetAddElements(m, []nftables.SetElement{{Key: key,
+		VerdictData: &expr.Verdict{Kind: expr.VerdictJump, Chain: svcChain(s.id)}}})
 }
 
 // scheduler computes the scheduling table's index into register 1.

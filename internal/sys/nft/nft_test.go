@@ -191,6 +191,15 @@ func TestIntegrationNAT(t *testing.T) {
 	if err := json.Unmarshal([]byte(l.director.Exec("nft", "-j", "list", "table", "inet", TableName)), &js); err != nil {
 		t.Errorf("nft -j: %v", err)
 	}
+	// Another service added and removed (elements of the services maps):
+	// this one's counters stay.
+	dns := lvs.ServiceState{Service: lvs.Service{Key: lvs.ServiceKey{Family: 4, Protocol: lvs.UDP, Addr: vip, Port: 53}, Scheduler: "rr", Netmask: 32},
+		Dests: []lvs.DestState{{Destination: lvs.Destination{Key: lvs.DestKey{Addr: dest(11, 1).Key.Addr, Port: 53}, Weight: 1}}}}
+	syncTo(t, r, append(service("rr", 0, dest(11, 1), dest(12, 1)), dns))
+	syncTo(t, r, service("rr", 0, dest(11, 1), dest(12, 1)))
+	if st, err := l.dp.State(); err != nil || len(st) != 1 || st[0].Stats.Conns != 10 || st[0].Dests[0].Stats.Conns+st[0].Dests[1].Stats.Conns != 10 {
+		t.Errorf("after another service came and went: %v, %v; want one service, its 10 connections counted still", st, err)
+	}
 
 	syncTo(t, r, service("wrr", 0, dest(11, 3), dest(12, 1)))
 	if c := count(l.get(t, 40)); c["rs1"] != 30 || c["rs2"] != 10 {

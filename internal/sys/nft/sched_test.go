@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
 
 	"github.com/keepalived-go/keepalived/internal/lvs"
@@ -100,22 +102,29 @@ func TestSupports(t *testing.T) {
 	}
 }
 
-// TestMatchService checks the services chain's match of an address
-// service: family, protocol, destination address and port, in that order.
-func TestMatchService(t *testing.T) {
-	ex := matchService(lvs.ServiceKey{Family: 4, Protocol: lvs.UDP, Addr: netip.MustParseAddr("192.0.2.100"), Port: 53})
-	var got []string
-	for _, e := range ex {
-		if c, ok := e.(*expr.Cmp); ok {
-			got = append(got, fmt.Sprintf("%x", c.Data))
+// TestServiceKey checks the services maps' keys: address, protocol and
+// port, each padded to 4 bytes; port 0 in the address map; fwmark with
+// the family in the NAT table, alone in a DR table.
+func TestServiceKey(t *testing.T) {
+	mark := fmt.Sprintf("%x", binaryutil.NativeEndian.PutUint32(7))
+	for _, tc := range []struct {
+		key        lvs.ServiceKey
+		inet       bool
+		name, want string
+	}{
+		{lvs.ServiceKey{Family: 4, Protocol: lvs.UDP, Addr: netip.MustParseAddr("192.0.2.100"), Port: 53}, true, "svc4", "c000026411000000" + "00350000"},
+		{lvs.ServiceKey{Family: 4, Protocol: lvs.TCP, Addr: netip.MustParseAddr("192.0.2.100")}, true, "any4", "c000026406000000"},
+		{lvs.ServiceKey{Family: 6, Protocol: lvs.TCP, Addr: netip.MustParseAddr("2001:db8::1"), Port: 80}, false, "svc6", "20010db8000000000000000000000001" + "06000000" + "00500000"},
+		{lvs.ServiceKey{Family: 6, FWMark: 7}, true, "fwm", "0a000000" + mark},
+		{lvs.ServiceKey{Family: 4, FWMark: 7}, false, "fwm", mark},
+	} {
+		name, key := serviceKey(tc.key, tc.inet)
+		if got := fmt.Sprintf("%x", key); name != tc.name || got != tc.want {
+			t.Errorf("%v: %s %s, want %s %s", tc.key, name, got, tc.name, tc.want)
 		}
-	}
-	if want := "[02 11 c0000264 0035]"; fmt.Sprint(got) != want {
-		t.Errorf("compared data %v, want %s", got, want)
-	}
-	fw := matchService(lvs.ServiceKey{Family: 6, FWMark: 7})
-	if len(fw) != 4 {
-		t.Errorf("fwmark match has %d expressions, want 4 (nfproto, mark)", len(fw))
+		if m := serviceMap(&nftables.Table{Family: map[bool]nftables.TableFamily{true: nftables.TableFamilyINet, false: nftables.TableFamilyIPv4}[tc.inet]}, name); int(m.KeyType.Bytes) != len(key) {
+			t.Errorf("%v: key of %d bytes for map %s of %d", tc.key, len(key), name, m.KeyType.Bytes)
+		}
 	}
 }
 
