@@ -1,13 +1,16 @@
 package nft
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
 
 	"github.com/keepalived-go/keepalived/internal/lvs"
 	"github.com/keepalived-go/keepalived/internal/testutil/netnstest"
@@ -141,4 +144,51 @@ func BenchmarkState(b *testing.B) {
 	b.ReportMetric(float64(base)/float64(ours), "perchain/dump")
 	fmt.Fprintf(os.Stderr, "State of 2,000 real servers: one dump %v, per chain %v (%.1fx)\n",
 		ours/time.Duration(b.N), base/time.Duration(b.N), float64(base)/float64(ours))
+}
+
+// TestReadsEarlierLayout: a table as an earlier version laid it out (one
+// services-chain rule per service holding its userdata and counter) is
+// read back, and the first Apply converts it to the maps.
+func TestReadsEarlierLayout(t *testing.T) {
+	ns, dp := emptyDirector(t)
+	svc := lvs.Service{Key: lvs.ServiceKey{Family: 4, Protocol: lvs.TCP, Addr: netip.MustParseAddr("192.0.2.100"), Port: 80}, Scheduler: "rr", Netmask: 32}
+	d := lvs.Destination{Key: lvs.DestKey{Addr: netip.MustParseAddr("198.51.100.11"), Port: 8080}, Weight: 1}
+	c := dp.conn
+	c.AddTable(dp.table)
+	services := c.AddChain(chain(dp.table, "services"))
+	c.AddChain(chain(dp.table, "vs3"))
+	dc := c.AddChain(chain(dp.table, "vs3d0"))
+	svcData, _ := json.Marshal(svcRecord{ID: 3, Service: svc})
+	destData, _ := json.Marshal(destRecord{Dest: d})
+	c.AddRule(&nftables.Rule{Table: dp.table, Chain: dc, UserData: destData, Exprs: dnatTo(svc, d, nil)})
+	c.AddRule(&nftables.Rule{Table: dp.table, Chain: chain(dp.table, "vs3"), Exprs: []expr.Any{&expr.Verdict{Kind: expr.VerdictJump, Chain: "vs3d0"}}})
+	c.AddRule(&nftables.Rule{Table: dp.table, Chain: services, UserData: svcData, Exprs: []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: svc.Key.Addr.AsSlice()},
+		&expr.Counter{}, &expr.Verdict{Kind: expr.VerdictJump, Chain: "vs3"}}})
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := []lvs.ServiceState{{Service: svc, Dests: []lvs.DestState{{Destination: d}}}}
+	st, err := dp.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := lvs.RenderString(st, lvs.Rules), lvs.RenderString(want, lvs.Rules); g != w {
+		t.Fatalf("earlier layout read as:\n%s\nwant:\n%s", g, w)
+	}
+	want[0].Dests = append(want[0].Dests, lvs.DestState{Destination: lvs.Destination{Key: lvs.DestKey{Addr: netip.MustParseAddr("198.51.100.12"), Port: 8080}, Weight: 1}})
+	r := lvs.NewReconciler(dp)
+	if _, err := r.Start(want, false); err != nil {
+		t.Fatal(err)
+	}
+	if st, err = dp.State(); err != nil {
+		t.Fatal(err)
+	}
+	if g, w := lvs.RenderString(st, lvs.Rules), lvs.RenderString(want, lvs.Rules); g != w {
+		t.Fatalf("after the first Apply:\n%s\nwant:\n%s", g, w)
+	}
+	if out := ns.Exec("nft", "list", "chain", "inet", TableName, "services"); !strings.Contains(out, "vmap @svc4") || strings.Contains(out, "jump vs3") {
+		t.Errorf("services chain not converted:\n%s", out)
+	}
 }
