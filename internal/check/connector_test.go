@@ -1,6 +1,7 @@
 package check
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/netip"
@@ -125,6 +126,54 @@ func TestConnectorErrorFallsBack(t *testing.T) {
 		h.runFor(t, parseConf(t, tcpConf), opts, time.Second)
 		if d.count(dst) != 1 {
 			t.Errorf("%d dials, want 1 through the Dialer", d.count(dst))
+		}
+	})
+}
+
+// timeDialer records when each address is dialed, and connects.
+type timeDialer struct {
+	mu    sync.Mutex
+	start time.Time
+	at    map[netip.AddrPort][]time.Duration
+}
+
+func (d *timeDialer) Dial(ctx context.Context, network string, src, dst netip.AddrPort, iface string, fwmark uint32) (net.Conn, error) {
+	d.mu.Lock()
+	d.at[dst] = append(d.at[dst], time.Since(d.start))
+	d.mu.Unlock()
+	a, b := net.Pipe()
+	b.Close()
+	return a, nil
+}
+
+// TestChecksDueTogetherStartTogether: checks due within batchSlack of
+// the first start with it (one wake-up of the scheduler for them); a
+// later one waits for its time.
+func TestChecksDueTogetherStartTogether(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		conf := `virtual_server 192.0.2.100 80 {
+    delay_loop 10
+    protocol TCP
+    lvs_sched rr
+    lvs_method NAT
+`
+		for _, rs := range []string{"192.0.2.11", "192.0.2.12", "192.0.2.13"} {
+			conf += "    real_server " + rs + " 80 {\n        TCP_CHECK {\n            warmup 1\n        }\n    }\n"
+		}
+		conf += "}\n"
+		d := &timeDialer{start: time.Now(), at: map[netip.AddrPort][]time.Duration{}}
+		offsets := []int64{int64(100 * time.Millisecond), int64(101 * time.Millisecond), int64(100*time.Millisecond + 3*batchSlack)}
+		var h harness
+		opts := h.opts(d)
+		i := 0
+		opts.Rand = func(int64) int64 { i++; return offsets[i-1] }
+		h.runFor(t, parseConf(t, conf), opts, time.Second)
+		want := map[string]time.Duration{"192.0.2.11:80": 100 * time.Millisecond, "192.0.2.12:80": 100 * time.Millisecond, "192.0.2.13:80": 100*time.Millisecond + 3*batchSlack}
+		for dst, at := range want {
+			got := d.at[netip.MustParseAddrPort(dst)]
+			if len(got) != 1 || got[0] != at {
+				t.Errorf("%s dialed at %v, want once at %v", dst, got, at)
+			}
 		}
 	})
 }
