@@ -65,6 +65,9 @@ type Model struct {
 	// owner is, per service, the virtual server and entry Desired takes
 	// it from: the last one that names it.
 	owner map[ServiceKey]ownerEntry
+	// keys are owner's keys in the configuration's order (of their first
+	// appearance), which Desired keeps, nearly sorted already.
+	keys []ServiceKey
 	// dirty are the virtual servers SetAlive or SetWeight changed since
 	// the last Desired or Changed.
 	dirty []*vsState
@@ -151,7 +154,10 @@ func New(cfg *config.Config, prev *Model) (*Model, []Event) {
 	m.owner = make(map[ServiceKey]ownerEntry, len(m.vss))
 	for _, vs := range m.vss {
 		for _, se := range vs.services {
-			m.owner[se.Key] = ownerEntry{vs, se} // a later one wins, as in Desired
+			if _, dup := m.owner[se.Key]; !dup {
+				m.keys = append(m.keys, se.Key)
+			}
+			m.owner[se.Key] = ownerEntry{vs, se} // a later virtual server with the same service wins
 		}
 	}
 	return m, events
@@ -394,21 +400,19 @@ func (m *Model) Status() []VSStatus {
 // while the quorum is lost).
 func (m *Model) Desired() []ServiceState {
 	m.clean()
-	byKey := make(map[ServiceKey]int, len(m.vss))
-	out := make([]ServiceState, 0, len(m.vss))
-	for _, vs := range m.vss {
-		for _, se := range vs.services {
-			st := ServiceState{Service: se.Service, Dests: vs.dests(se)}
-			if i, dup := byKey[se.Key]; dup {
-				out[i] = st // a later virtual server with the same service wins
-				continue
-			}
-			byKey[se.Key] = len(out)
-			out = append(out, st)
-		}
+	out := make([]ServiceState, 0, len(m.keys))
+	for _, k := range m.keys {
+		out = append(out, m.desiredOf(k))
 	}
 	slices.SortFunc(out, func(a, b ServiceState) int { return compareServiceKeys(a.Key, b.Key) })
 	return out
+}
+
+// desiredOf is service k's desired state, from the virtual server that
+// owns it (the last one naming it).
+func (m *Model) desiredOf(k ServiceKey) ServiceState {
+	o := m.owner[k]
+	return ServiceState{Service: o.se.Service, Dests: o.vs.dests(o.se)}
 }
 
 // Changed is Desired restricted to the services of the virtual servers
@@ -427,8 +431,7 @@ func (m *Model) Changed() []ServiceState {
 				continue
 			}
 			seen[se.Key] = true
-			o := m.owner[se.Key]
-			out = append(out, ServiceState{Service: o.se.Service, Dests: o.vs.dests(o.se)})
+			out = append(out, m.desiredOf(se.Key))
 		}
 	}
 	m.clean()
