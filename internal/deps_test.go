@@ -60,6 +60,7 @@ var allowed = map[string][]string{
 	"internal/sys/vrrpfw":   {},
 	"internal/sys/ping":     {"internal/check"},
 
+	"internal/testutil/golden":    {},
 	"internal/testutil/netnstest": {},
 	"internal/testutil/vmrun":     {"internal/sys/lab"},
 

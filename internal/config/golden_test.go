@@ -2,15 +2,13 @@ package config
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+	"github.com/keepalived-go/keepalived/internal/testutil/golden"
+)
 
 // testInterfaces are the interfaces golden configurations may name; any
 // other interface is reported missing.
@@ -62,21 +60,7 @@ func TestGolden(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".conf")
 		t.Run(name, func(t *testing.T) {
-			got := render(t, f)
-			want := strings.TrimSuffix(f, ".conf") + ".golden"
-			if *update {
-				if err := os.WriteFile(want, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			exp, err := os.ReadFile(want)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, exp) {
-				t.Errorf("%s differs from %s:\n--- got ---\n%s--- want ---\n%s", f, want, got, exp)
-			}
+			golden.Check(t, strings.TrimSuffix(f, ".conf")+".golden", string(render(t, f)))
 		})
 	}
 }

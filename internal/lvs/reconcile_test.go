@@ -1,16 +1,14 @@
 package lvs
 
 import (
-	"flag"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+	"github.com/keepalived-go/keepalived/internal/testutil/golden"
+)
 
 func mustSync(t *testing.T, r *Reconciler, want []ServiceState) []Change {
 	t.Helper()
@@ -194,21 +192,7 @@ virtual_server 198.51.100.1 443 {
 		f    Format
 	}{{"list", Plain}, {"stats", WithStats}, {"rate", WithRate}, {"rules", Rules}} {
 		t.Run(f.name, func(t *testing.T) {
-			got := RenderString(st, f.f)
-			path := filepath.Join("testdata", "render-"+f.name+".golden")
-			if *update {
-				os.MkdirAll("testdata", 0o755)
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			golden.Check(t, filepath.Join("testdata", "render-"+f.name+".golden"), RenderString(st, f.f))
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package nft
 
 import (
-	"flag"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -12,14 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/google/nftables"
 
 	"github.com/keepalived-go/keepalived/internal/lvs"
+	"github.com/keepalived-go/keepalived/internal/testutil/golden"
 	"github.com/keepalived-go/keepalived/internal/testutil/netnstest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // netlinkServices are virtual servers that between them use every kind
 // of rule the dataplane writes for LVS-NAT: each scheduler's table (rr,
@@ -81,20 +78,7 @@ func TestNetlinkGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := normalizeNetlink(ns.Exec("nft", "--debug=netlink", "list", "table", "inet", TableName))
-	path := filepath.Join("testdata", "netlink.golden")
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("nft --debug=netlink (-golden +kernel):\n%s", diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "netlink.golden"), got)
 }
 
 var elementsRE = regexp.MustCompile(`elements = \{[^}]*\}`)
