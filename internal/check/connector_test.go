@@ -27,6 +27,10 @@ func (timeoutErr) Error() string   { return "i/o timeout" }
 func (timeoutErr) Timeout() bool   { return true }
 func (timeoutErr) Temporary() bool { return true }
 
+func newScriptConnector(d *scriptDialer) *scriptConnector {
+	return &scriptConnector{d: d, pending: map[*time.Timer]func(error){}}
+}
+
 func (c *scriptConnector) Connect(src, dst netip.AddrPort, iface string, fwmark uint32, timeout time.Duration, done func(error)) {
 	d := c.d
 	d.mu.Lock()
@@ -72,26 +76,7 @@ func (c *scriptConnector) Close() error {
 // down after the retries, back up).
 func TestConnectorSameAsDialer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		dst := netip.MustParseAddrPort("192.0.2.11:80")
-		d := &scriptDialer{scripts: map[netip.AddrPort]string{dst: "+-t--+"}, calls: map[netip.AddrPort]int{}}
-		conn := &scriptConnector{d: d, pending: map[*time.Timer]func(error){}}
-		var h harness
-		opts := h.opts(&scriptDialer{scripts: map[netip.AddrPort]string{dst: "-"}, calls: map[netip.AddrPort]int{}})
-		opts.NewConnector = func() (Connector, error) { return conn, nil }
-		h.runFor(t, parseConf(t, tcpConf), opts, 36*time.Second)
-		h.check(t, []string{
-			"TCP connection to [192.0.2.11]:tcp:80 success.",
-			"TCP_CHECK on service [192.0.2.11]:tcp:80 failed after 2 retries.",
-			"TCP connection to [192.0.2.11]:tcp:80 success.",
-		}, []string{
-			"init 192.0.2.11 80 up=true w=5",
-			"down 192.0.2.11 80 up=false w=5 reason=connection refused notify",
-			"up 192.0.2.11 80 up=true w=5 notify",
-		})
-		if n := d.count(dst); n != 6 {
-			t.Errorf("%d connections, want 6", n)
-		}
-		if conn.closed != 1 {
+		if conn := tcpDownAndUp(t, true); conn.closed != 1 {
 			t.Errorf("Connector closed %d times at stop, want 1", conn.closed)
 		}
 	})
@@ -103,7 +88,7 @@ func TestConnectorPendingAtStop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		dst := netip.MustParseAddrPort("192.0.2.11:80")
 		d := &scriptDialer{scripts: map[netip.AddrPort]string{dst: "t"}, calls: map[netip.AddrPort]int{}}
-		conn := &scriptConnector{d: d, pending: map[*time.Timer]func(error){}}
+		conn := newScriptConnector(d)
 		var h harness
 		opts := h.opts(nil)
 		opts.NewConnector = func() (Connector, error) { return conn, nil }

@@ -148,26 +148,38 @@ virtual_server 192.0.2.100 80 {
 `
 
 func TestManagerTCPDownAfterRetriesAndBackUp(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		dst := netip.MustParseAddrPort("192.0.2.11:80")
-		// t=0 up, 10 fail, 11+3 timeout, 15 fail -> down, 25 fail, 35 up.
-		d := &scriptDialer{scripts: map[netip.AddrPort]string{dst: "+-t--+"}, calls: map[netip.AddrPort]int{}}
-		var h harness
-		opts := h.opts(d)
-		h.runFor(t, parseConf(t, tcpConf), opts, 36*time.Second)
-		h.check(t, []string{
-			"TCP connection to [192.0.2.11]:tcp:80 success.",
-			"TCP_CHECK on service [192.0.2.11]:tcp:80 failed after 2 retries.",
-			"TCP connection to [192.0.2.11]:tcp:80 success.",
-		}, []string{
-			"init 192.0.2.11 80 up=true w=5",
-			"down 192.0.2.11 80 up=false w=5 reason=connection refused notify",
-			"up 192.0.2.11 80 up=true w=5 notify",
-		})
-		if n := d.count(dst); n != 6 {
-			t.Errorf("%d dials, want 6", n)
-		}
+	synctest.Test(t, func(t *testing.T) { tcpDownAndUp(t, false) })
+}
+
+// tcpDownAndUp runs TCP_CHECK through a scripted Dialer, or a scripted
+// Connector (the Dialer then refuses: it must not be used): t=0 up, 10
+// fail, 11+3 timeout, 15 fail -> down, 25 fail, 35 up. It returns the
+// Connector.
+func tcpDownAndUp(t *testing.T, connector bool) *scriptConnector {
+	dst := netip.MustParseAddrPort("192.0.2.11:80")
+	d := &scriptDialer{scripts: map[netip.AddrPort]string{dst: "+-t--+"}, calls: map[netip.AddrPort]int{}}
+	var h harness
+	opts := h.opts(d)
+	var conn *scriptConnector
+	if connector {
+		conn = newScriptConnector(d)
+		opts = h.opts(&scriptDialer{scripts: map[netip.AddrPort]string{dst: "-"}, calls: map[netip.AddrPort]int{}})
+		opts.NewConnector = func() (Connector, error) { return conn, nil }
+	}
+	h.runFor(t, parseConf(t, tcpConf), opts, 36*time.Second)
+	h.check(t, []string{
+		"TCP connection to [192.0.2.11]:tcp:80 success.",
+		"TCP_CHECK on service [192.0.2.11]:tcp:80 failed after 2 retries.",
+		"TCP connection to [192.0.2.11]:tcp:80 success.",
+	}, []string{
+		"init 192.0.2.11 80 up=true w=5",
+		"down 192.0.2.11 80 up=false w=5 reason=connection refused notify",
+		"up 192.0.2.11 80 up=true w=5 notify",
 	})
+	if n := d.count(dst); n != 6 {
+		t.Errorf("%d connections, want 6", n)
+	}
+	return conn
 }
 
 func TestManagerLogAllFailures(t *testing.T) {
@@ -303,6 +315,26 @@ func TestManagerWarmupSpreadsFirstChecks(t *testing.T) {
 	})
 }
 
+// initEvents runs a Manager on cfg only for its starting states (no
+// check runs) and returns its init events.
+func initEvents(cfg *config.Config, opts Options) []Event {
+	var mu sync.Mutex
+	var got []Event
+	opts.OnEvent = func(e Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if e.Kind == EventInit {
+			got = append(got, e)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	New(cfg, opts).Run(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	return got
+}
+
 // TestPreviousStateSurvivesReload: a Manager built with Previous starts a
 // server that was down as down (not re-added by a reload) and one that
 // was up as up, whatever alpha says.
@@ -326,20 +358,7 @@ func TestPreviousStateSurvivesReload(t *testing.T) {
 		{Addr: netip.MustParseAddr("192.0.2.11"), Port: 80}: false,
 		{Addr: netip.MustParseAddr("192.0.2.12"), Port: 80}: true,
 	}
-	var mu sync.Mutex
-	var got []Event
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // only the starting states: no check runs
-	New(cfg, Options{
-		OnEvent: func(e Event) {
-			mu.Lock()
-			defer mu.Unlock()
-			if e.Kind == EventInit {
-				got = append(got, e)
-			}
-		},
-		Previous: func(k Key) (bool, bool) { up, ok := prev[k.RS]; return up, ok },
-	}).Run(ctx)
+	got := initEvents(cfg, Options{Previous: func(k Key) (bool, bool) { up, ok := prev[k.RS]; return up, ok }})
 	if len(got) != 2 || got[0].Up || !got[1].Up {
 		t.Fatalf("init events %+v: want 192.0.2.11 down and 192.0.2.12 up", got)
 	}
@@ -371,13 +390,9 @@ virtual_server 192.0.2.100 80 {
 		{"global_defs {\n    rs_init_notifies\n}", []string{"192.0.2.11", "192.0.2.12"}},
 	} {
 		var got []string
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel() // only the starting states: no check runs
-		New(parseConf(t, fmt.Sprintf(conf, tc.global)), Options{OnEvent: func(e Event) {
-			if e.Kind == EventInit {
-				got = append(got, e.Key.RS.Addr.String())
-			}
-		}}).Run(ctx)
+		for _, e := range initEvents(parseConf(t, fmt.Sprintf(conf, tc.global)), Options{}) {
+			got = append(got, e.Key.RS.Addr.String())
+		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%q: init events for %v, want %v", tc.global, got, tc.want)
 		}
