@@ -278,7 +278,12 @@ func (e *Engine) complete(events []unix.EpollEvent, out []completion) []completi
 			continue
 		}
 		e.forget(p)
-		soerr, err := unix.GetsockoptInt(p.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		// Established is writable and nothing else; only a failure
+		// (EPOLLERR, EPOLLHUP) needs SO_ERROR for its errno.
+		soerr, err := 0, error(nil)
+		if ev.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+			soerr, err = unix.GetsockoptInt(p.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		}
 		switch {
 		case err != nil:
 			unix.Close(p.fd)
