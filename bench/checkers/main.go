@@ -69,6 +69,7 @@ func main() {
 	compare := flag.Bool("compare", false, "run ours, then keepalived, here, and print the ratios (what -vm runs in the VM)")
 	flag.StringVar(&dataplane, "dataplane", "nftables", "lvs_dataplane of our checker: nftables, or ipvs (the VM)")
 	flag.StringVar(&keepLog, "log", "", "copy the checker's log to this file")
+	flag.BoolVar(&notrack, "notrack", false, "our checker with checker_notrack (its connections bypass conntrack)")
 	flag.Parse()
 	switch {
 	case *inVM:
@@ -84,7 +85,7 @@ func main() {
 		}
 		return
 	}
-	if _, err := run(*nTCP, *nHTTP, *duration, *warm, *ours); err != nil {
+	if _, err := run(*nTCP, *nHTTP, *duration, *warm, *ours, true); err != nil {
 		fmt.Fprintln(os.Stderr, "checkers:", err)
 		os.Exit(1)
 	}
@@ -92,7 +93,7 @@ func main() {
 
 // run measures the checker bin (ours, built when ""; or keepalived's)
 // and prints the report.
-func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) (result, error) {
+func run(nTCP, nHTTP int, duration, warm time.Duration, bin string, isOurs bool) (result, error) {
 	var res result
 	if err := lab.Available(); err != nil {
 		return res, err
@@ -125,7 +126,7 @@ func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) (result, err
 		return res, err
 	}
 	file := filepath.Join(dir, "keepalived.conf")
-	if err := os.WriteFile(file, []byte(config(nTCP, nHTTP)), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(config(nTCP, nHTTP, isOurs && notrack)), 0o644); err != nil {
 		return res, err
 	}
 	logFile := filepath.Join(dir, "log")
@@ -160,6 +161,11 @@ func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) (result, err
 	}
 	t1 := time.Now()
 	rss, hwm := memory(pid)
+	var conntrack []byte
+	l.Do("dir", func() (err error) {
+		conntrack, err = os.ReadFile("/proc/sys/net/netfilter/nf_conntrack_count")
+		return err
+	})
 	fmt.Printf("host load average (1 min) at start and end of the window: %s, %s on %d CPUs\n", load0, loadAvg(), runtime.NumCPU())
 	p.Terminate()
 	select {
@@ -168,6 +174,9 @@ func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) (result, err
 	}
 	user, sys := share(cpu0, cpu1, t1.Sub(t0).Seconds())
 	res = report(servers, nTCP, t0, t1, user, sys, rss, hwm)
+	if len(conntrack) > 0 {
+		fmt.Printf("conntrack entries in the director's namespace at the end: %s", conntrack)
+	}
 	if keepLog != "" {
 		if b, err := os.ReadFile(logFile); err == nil {
 			os.WriteFile(keepLog, b, 0o644)
@@ -182,16 +191,25 @@ func run(nTCP, nHTTP int, duration, warm time.Duration, bin string) (result, err
 }
 
 // keepLog is -log: where to copy the checker's log; dataplane is
-// -dataplane.
-var keepLog, dataplane string
+// -dataplane; notrack is -notrack.
+var (
+	keepLog, dataplane string
+	notrack            bool
+)
 
 // config is one TCP_CHECK virtual server and one HTTP_GET virtual
-// server, their real servers on consecutive ports.
-func config(nTCP, nHTTP int) string {
+// server, their real servers on consecutive ports; notrack adds
+// checker_notrack (ours only).
+func config(nTCP, nHTTP int, notrack bool) string {
 	var b strings.Builder
+	b.WriteString("global_defs {\n")
 	if dataplane == "nftables" {
-		b.WriteString("global_defs {\n    lvs_dataplane nftables\n}\n")
+		b.WriteString("    lvs_dataplane nftables\n")
 	}
+	if notrack {
+		b.WriteString("    checker_notrack\n")
+	}
+	b.WriteString("}\n")
 	vs := func(port int, body func(i int) string, n int) {
 		fmt.Fprintf(&b, "virtual_server 192.0.2.100 %d {\n    delay_loop 1\n    warmup 1\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n", port)
 		for i := range n {
@@ -424,7 +442,7 @@ func runCompare(nTCP, nHTTP int, duration, warm time.Duration, ours, theirs stri
 	var res [2]result
 	for i, bin := range []string{ours, theirs} {
 		fmt.Printf("\n== %s\n", []string{"keepalived-go", "keepalived 2.2.7"}[i])
-		r, err := run(nTCP, nHTTP, duration, warm, bin)
+		r, err := run(nTCP, nHTTP, duration, warm, bin, i == 0)
 		if err != nil {
 			return err
 		}
@@ -466,6 +484,9 @@ func runVM(nTCP, nHTTP int, duration, warm time.Duration, theirs string) error {
 	}
 	args := fmt.Sprintf("/opt/checkers -compare -dataplane ipvs -ours /opt/ours -keepalived /opt/keepalived -tcp %d -http %d -duration %s -warmup %s",
 		nTCP, nHTTP, duration, warm)
+	if notrack {
+		args += " -notrack"
+	}
 	cmd := exec.Command(runner, "-m", "ip_vs,ip_vs_rr,veth,bridge", "--mem", "2048", "-t", "900",
 		"-f", filepath.Join(dir, "checkers")+":/opt/checkers", "-f", filepath.Join(dir, "ours")+":/opt/ours",
 		"-f", theirs+":/opt/keepalived", "--", args)

@@ -114,6 +114,9 @@ type Global struct {
 	// MetricsListen is ours: the address of the Prometheus metrics
 	// listener (unset = off).
 	MetricsListen netip.AddrPort `json:"metrics_listen,omitempty,omitzero"`
+	// CheckerNotrack is ours: the SO_MARK of the health checkers'
+	// sockets, whose connections then bypass conntrack (0 = off).
+	CheckerNotrack uint32 `json:"checker_notrack,omitempty"`
 
 	// ScriptSupplementaryGroups is script_user USER :GROUP - scripts also
 	// get USER's supplementary groups.

@@ -28,8 +28,9 @@ var globalIdentityTable = table[Global]{
 			g.SetSupplementaryGroups = v
 		}
 	}),
-	"lvs_dataplane":  kw(parseLVSDataplane),
-	"metrics_listen": kw(parseMetricsListen),
+	"lvs_dataplane":   kw(parseLVSDataplane),
+	"metrics_listen":  kw(parseMetricsListen),
+	"checker_notrack": kw(parseCheckerNotrack),
 }
 
 // parseRouterID reads router_id.
@@ -99,6 +100,31 @@ func parseLVSDataplane(p *parser, n *syntax.Node, g *Global) {
 	if v, ok := p.oneOf(n, 1, "ipvs", "nftables", "auto"); ok {
 		g.LVSDataplane = v
 	}
+}
+
+// DefaultNotrackMark is checker_notrack's mark when none is given.
+const DefaultNotrackMark = 0x4b47
+
+// parseCheckerNotrack reads our checker_notrack: the health checkers'
+// sockets carry MARK (SO_MARK) and their connections bypass conntrack.
+//
+// Syntax:
+//
+//	checker_notrack [MARK]
+func parseCheckerNotrack(p *parser, n *syntax.Node, g *Global) {
+	if !p.nargs(n, 0, 1) {
+		return
+	}
+	if len(n.Words) == 1 {
+		g.CheckerNotrack = DefaultNotrackMark
+		return
+	}
+	v, err := strconv.ParseUint(n.Words[1], 0, 32)
+	if err != nil || v == 0 {
+		p.errorf(n, KindValue, "invalid checker_notrack mark '%s' - use a non-zero 32-bit number (decimal or 0x hex), or no value for 0x%x", n.Words[1], DefaultNotrackMark)
+		return
+	}
+	g.CheckerNotrack = uint32(v)
 }
 
 // parseMetricsListen reads our metrics_listen.

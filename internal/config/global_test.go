@@ -271,6 +271,15 @@ func TestGlobalLVS(t *testing.T) {
 		{name: "dataplane", lines: []string{"lvs_dataplane nftables", "lvs_dataplane xdp"},
 			want:  []string{"3: invalid value 'xdp' for lvs_dataplane - must be one of ipvs, nftables, auto"},
 			check: func(t *testing.T, g *Global) { equal(t, "dataplane", g.LVSDataplane, "nftables") }},
+		{name: "checker notrack", lines: []string{"checker_notrack"},
+			check: func(t *testing.T, g *Global) { equal(t, "mark", g.CheckerNotrack, uint32(DefaultNotrackMark)) }},
+		{name: "checker notrack mark", lines: []string{"checker_notrack 0x10", "checker_notrack 0", "checker_notrack 0x100000000", "checker_notrack mark"},
+			want: []string{
+				"3: invalid checker_notrack mark '0' - use a non-zero 32-bit number (decimal or 0x hex), or no value for 0x4b47",
+				"4: invalid checker_notrack mark '0x100000000' - use a non-zero 32-bit number (decimal or 0x hex), or no value for 0x4b47",
+				"5: invalid checker_notrack mark 'mark' - use a non-zero 32-bit number (decimal or 0x hex), or no value for 0x4b47",
+			},
+			check: func(t *testing.T, g *Global) { equal(t, "mark", g.CheckerNotrack, uint32(16)) }},
 		{name: "metrics listen", lines: []string{"metrics_listen [::1]:9650", "metrics_listen 127.0.0.1", "metrics_listen 10.0.0.1:0"},
 			want: []string{
 				"3: invalid metrics_listen address '127.0.0.1' - use IP:PORT or [IPV6]:PORT with a port from 1 to 65535",

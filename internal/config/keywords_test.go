@@ -616,6 +616,7 @@ func TestEveryKeywordParses(t *testing.T) {
 var kwExtensions = []string{
 	"global_defs lvs_dataplane",
 	"global_defs metrics_listen",
+	"global_defs checker_notrack",
 }
 
 // kwOurTables returns our keyword tables by context, in the snapshot's

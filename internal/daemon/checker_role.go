@@ -45,6 +45,9 @@ type checkerRole struct {
 	queue eventQueue
 	// mgr runs the current configuration's checkers (under mu).
 	mgr *check.Manager
+	// mark is the SO_MARK of the checkers' sockets: checker_notrack's
+	// once its table is written, else 0 (Run's goroutine only).
+	mark uint32
 }
 
 type rsRef struct {
@@ -179,6 +182,7 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 		log.Error(fmt.Sprintf("Cannot program the virtual servers: %v", err))
 	}
 	keys := keyMap(c)
+	cr.notrack(c.Global.CheckerNotrack)
 	mctx, stopChecks := context.WithCancel(ctx)
 	checksDone := cr.startChecks(mctx, c, nil, nil)
 	for {
@@ -187,6 +191,7 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 			stopChecks()
 			<-checksDone
 			cr.stop(rec, c)
+			cr.notrack(0) // the table goes with the checks
 			return nil
 		case <-cr.queue.wake:
 			for _, e := range cr.queue.take() {
@@ -219,6 +224,7 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 			if err != nil {
 				log.Error(fmt.Sprintf("Cannot update the virtual servers: %v", err))
 			}
+			cr.notrack(c.Global.CheckerNotrack)
 			mctx, stopChecks = context.WithCancel(ctx)
 			checksDone = cr.startChecks(mctx, c, prev, prevChecks)
 			req.done <- err
@@ -253,9 +259,16 @@ func previousStates(model *lvs.Model, keys map[check.Key][]rsRef) map[check.Key]
 // startChecks runs every checker of c, starting from prev's states (after
 // a reload); the channel closes when they stop.
 func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config, prev map[check.Key]bool, prevChecks map[check.Key][]check.CheckerStatus) <-chan struct{} {
+	mark := cr.mark
 	mgr := check.New(c, check.Options{
-		Dialer: netdial.Dialer{}, Pinger: ping.Pinger{}, Run: miscRunner(c),
-		NewConnector: func() (check.Connector, error) { return netdial.NewEngine() },
+		Dialer: netdial.Dialer{Mark: mark}, Pinger: ping.Pinger{}, Run: miscRunner(c),
+		NewConnector: func() (check.Connector, error) {
+			e, err := netdial.NewEngine()
+			if err == nil {
+				e.Mark = mark
+			}
+			return e, err
+		},
 		OnEvent:      cr.queue.push, Logger: cr.o.Log,
 		Previous:         func(k check.Key) (bool, bool) { up, ok := prev[k]; return up, ok },
 		PreviousCheckers: prevChecks,
@@ -374,6 +387,25 @@ func (cr *checkerRole) stop(rec *lvs.Reconciler, c *config.Config) {
 	if err := rec.Stop(c.Global.LVSFlushOnStop == config.LVSFlushFull); err != nil {
 		cr.o.Log.Error(fmt.Sprintf("Cannot remove the virtual servers: %v", err))
 	}
+}
+
+// notrack writes the table that exempts the checkers' connections
+// marked mark (checker_notrack) from conntrack, or removes it for 0, and
+// sets the mark the next checkers use: 0 when the table could not be
+// written, so that they stay tracked rather than marked for nothing.
+func (cr *checkerRole) notrack(mark uint32) {
+	if mark == 0 && cr.mark == 0 {
+		return
+	}
+	if err := nft.SetNotrack(mark); err != nil {
+		cr.o.Log.Error(fmt.Sprintf("checker_notrack: %v - the checkers' connections stay tracked by conntrack", err))
+		cr.mark = 0
+		return
+	}
+	if mark != 0 && mark != cr.mark {
+		cr.o.Log.Info(fmt.Sprintf("checker_notrack: the checkers' connections (mark 0x%x) bypass conntrack (table inet %s)", mark, nft.NotrackTableName))
+	}
+	cr.mark = mark
 }
 
 // Reload hands the new configuration to Run and waits for it.

@@ -14,15 +14,22 @@ import (
 // connection options: a source address and port (bindto, bind_port), an
 // interface (bind_if, SO_BINDTODEVICE) and a mark (fwmark, SO_MARK). It
 // implements check.Dialer.
-type Dialer struct{}
+type Dialer struct {
+	// Mark is the SO_MARK of a connection without its own fwmark
+	// (checker_notrack's; 0: none).
+	Mark uint32
+}
 
 // Dial connects to dst over network ("tcp" or "udp"); ctx bounds the
 // attempt.
-func (Dialer) Dial(ctx context.Context, network string, src, dst netip.AddrPort, iface string, fwmark uint32) (net.Conn, error) {
+func (d Dialer) Dial(ctx context.Context, network string, src, dst netip.AddrPort, iface string, fwmark uint32) (net.Conn, error) {
+	if fwmark == 0 {
+		fwmark = d.Mark
+	}
 	// No TCP keepalive: a check's connection lives for one exchange, and
 	// the four setsockopt calls it costs are a quarter of a TCP_CHECK's
 	// system calls.
-	d := net.Dialer{Control: control(iface, fwmark), KeepAlive: -1}
+	nd := net.Dialer{Control: control(iface, fwmark), KeepAlive: -1}
 	if src.Addr().IsValid() || src.Port() != 0 {
 		a := src.Addr()
 		if !a.IsValid() {
@@ -33,16 +40,16 @@ func (Dialer) Dial(ctx context.Context, network string, src, dst netip.AddrPort,
 		}
 		local := netip.AddrPortFrom(a, src.Port())
 		if network == "udp" {
-			d.LocalAddr = net.UDPAddrFromAddrPort(local)
+			nd.LocalAddr = net.UDPAddrFromAddrPort(local)
 		} else {
-			d.LocalAddr = net.TCPAddrFromAddrPort(local)
+			nd.LocalAddr = net.TCPAddrFromAddrPort(local)
 		}
 	}
 	addr := dst
 	if iface != "" && dst.Addr().Is6() && dst.Addr().IsLinkLocalUnicast() && dst.Addr().Zone() == "" {
 		addr = netip.AddrPortFrom(dst.Addr().WithZone(iface), dst.Port())
 	}
-	return d.DialContext(ctx, network, addr.String())
+	return nd.DialContext(ctx, network, addr.String())
 }
 
 var errBindIf = errors.New("set SO_BINDTODEVICE")

@@ -77,4 +77,48 @@ func TestIntegrationDialerOptions(t *testing.T) {
 	} else if !Unreachable(err) {
 		t.Errorf("unmarked dial: %v, want network unreachable", err)
 	}
+
+	// checker_notrack's mark goes on a connection without its own
+	// fwmark, and a check's fwmark wins over it: both reach dst.
+	for _, tc := range []struct{ mark, fwmark uint32 }{{42, 0}, {7, 42}} {
+		err = a.Do(func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			c, err := Dialer{Mark: tc.mark}.Dial(ctx, "tcp", netip.AddrPort{}, dst, "", tc.fwmark)
+			if err != nil {
+				return err
+			}
+			return c.Close()
+		})
+		if err != nil {
+			t.Errorf("Dialer{Mark: %d} fwmark %d: %v", tc.mark, tc.fwmark, err)
+		} else {
+			<-seen
+		}
+	}
+
+	// The Engine (TCP_CHECK) likewise.
+	e := newEngine(t)
+	for _, tc := range []struct {
+		mark, fwmark uint32
+		reach        bool
+	}{{0, 0, false}, {42, 0, true}, {7, 42, true}, {42, 7, false}} {
+		e.Mark = tc.mark
+		res := make(chan error, 1)
+		a.Do(func() error {
+			e.Connect(netip.AddrPort{}, dst, "", tc.fwmark, 2*time.Second, func(err error) { res <- err })
+			return nil
+		})
+		err := <-res
+		switch {
+		case tc.reach && err != nil:
+			t.Errorf("Engine Mark %d fwmark %d: %v", tc.mark, tc.fwmark, err)
+		case tc.reach:
+			<-seen
+		case err == nil:
+			t.Errorf("Engine Mark %d fwmark %d reached 198.51.100.2", tc.mark, tc.fwmark)
+		case !Unreachable(err):
+			t.Errorf("Engine Mark %d fwmark %d: %v, want network unreachable", tc.mark, tc.fwmark, err)
+		}
+	}
 }

@@ -26,6 +26,10 @@ import (
 // readable while it has events), so the goroutine parks like any other
 // and the earliest connect_timeout is the poller's read deadline.
 type Engine struct {
+	// Mark is the SO_MARK of a connection without its own fwmark
+	// (checker_notrack's; 0: none). Set it before the first Connect.
+	Mark uint32
+
 	file *os.File // the epoll set
 	raw  syscall.RawConn
 	epfd int
@@ -82,6 +86,9 @@ func NewEngine() (*Engine, error) {
 // (ECONNREFUSED ...), net.ErrClosed when the Engine is closed first.
 // done may run before Connect returns; it must not block.
 func (e *Engine) Connect(src, dst netip.AddrPort, iface string, fwmark uint32, timeout time.Duration, done func(error)) {
+	if fwmark == 0 {
+		fwmark = e.Mark
+	}
 	fd, err := e.start(src, dst, iface, fwmark)
 	switch {
 	case err == nil:
