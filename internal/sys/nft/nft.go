@@ -289,10 +289,18 @@ func (d *Dataplane) Flush() error {
 		return nil
 	}
 	if err := d.conn.Flush(); err != nil {
-		return fmt.Errorf("delete tables %s, %s: %w", TableName, DRTableName, err)
+		return fmt.Errorf("delete tables %s, %s: %w", TableName, DRTableName, batchError{err})
 	}
 	return nil
 }
+
+// batchError is a batch's error on one line: google/nftables joins the
+// errors of the batch's messages one per line, and a log line must stay
+// one line. errors.Is and As see through it.
+type batchError struct{ err error }
+
+func (e batchError) Error() string { return strings.ReplaceAll(e.err.Error(), "\n", "; ") }
+func (e batchError) Unwrap() error { return e.err }
 
 // Errors of Apply, as the kernel's IPVS gives them.
 var (
@@ -572,7 +580,7 @@ func (d *Dataplane) program(p *plan, rebuild bool) error {
 		}
 	}
 	if err := c.Flush(); err != nil {
-		return fmt.Errorf("tables %s, %s: %w", TableName, DRTableName, err)
+		return fmt.Errorf("tables %s, %s: %w", TableName, DRTableName, batchError{err})
 	}
 	return nil
 }

@@ -2,10 +2,12 @@ package nft
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
 )
 
 // NotrackTableName is the table of checker_notrack, apart from the
@@ -56,6 +58,9 @@ func setNotrack(c *nftables.Conn, mark uint32) error {
 	t := &nftables.Table{Name: NotrackTableName, Family: nftables.TableFamilyINet}
 	tables, err := c.ListTables()
 	if err != nil {
+		if errors.Is(err, unix.EPROTONOSUPPORT) {
+			return fmt.Errorf("list tables: %w (the kernel has no nf_tables)", err)
+		}
 		return fmt.Errorf("list tables: %w", err)
 	}
 	if hasTable(tables, t) {
@@ -65,7 +70,11 @@ func setNotrack(c *nftables.Conn, mark uint32) error {
 		notrackTable(c, t, mark)
 	}
 	if err := c.Flush(); err != nil {
-		return fmt.Errorf("table inet %s: %w", NotrackTableName, err)
+		if errors.Is(err, unix.ENOENT) {
+			// What the kernel says of an expression it has no module for.
+			return fmt.Errorf("table inet %s: %w (the kernel needs nft_socket and nft_ct)", NotrackTableName, batchError{err})
+		}
+		return fmt.Errorf("table inet %s: %w", NotrackTableName, batchError{err})
 	}
 	return nil
 }

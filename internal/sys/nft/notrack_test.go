@@ -1,6 +1,8 @@
 package nft
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/keepalived-go/keepalived/internal/lvs"
@@ -119,5 +122,20 @@ func TestIntegrationNotrack(t *testing.T) {
 	}
 	if got := get("198.51.100.11:8080", mark); got != "rs1" || entries() != base+3 {
 		t.Errorf("without the table a marked connection: %q, %d entries, want rs1 tracked (3)", got, entries()-base)
+	}
+}
+
+// TestBatchErrorIsOneLine: the errors google/nftables joins (one line
+// each) read as one line, and errors.Is still finds the errno.
+func TestBatchErrorIsOneLine(t *testing.T) {
+	joined := fmt.Errorf("conn.Receive: %w", errors.Join(errors.Join(&netlink.OpError{Op: "receive", Err: unix.ENOENT}),
+		&netlink.OpError{Op: "receive", Err: unix.ENOENT}))
+	err := fmt.Errorf("table inet %s: %w", NotrackTableName, batchError{joined})
+	want := "table inet keepalived_go_notrack: conn.Receive: netlink receive: no such file or directory; netlink receive: no such file or directory"
+	if err.Error() != want {
+		t.Errorf("got  %q\nwant %q", err, want)
+	}
+	if !errors.Is(err, unix.ENOENT) {
+		t.Error("errors.Is(ENOENT) is false through batchError")
 	}
 }
