@@ -10,19 +10,21 @@
 //	                   ip daddr . meta l4proto . th dport vmap @svc4
 //	                   ip daddr . meta l4proto vmap @any4  (and svc6, any6) }
 //	map fwm, svc4 ...  { <service N's key> : jump vsN, ... }
-//	chain vsN        { counter  (the service's, with its userdata)
+//	chain vsN        { counter name vsN  (the service's, with its userdata)
 //	                   [persistent, per destination M: saddr&mask @pNdM jump vsNdM]
 //	                   <scheduler> vmap @mN }
 //	map mN           { i : jump vsNdM, ... }
-//	chain vsNdM      { counter [persistent: update @pNdM] dnat to <real server> }
+//	chain vsNdM      { counter name vsNdM [persistent: update @pNdM] dnat to <real server> }
 //	set pNdM         { saddr&mask, timeout = persistence_timeout }
+//	counter vsN, vsNdM  (objects: a rewrite of the chains keeps their counts)
 //
 // The first rule of a vsN chain and the rule of a vsNdM chain carry the
 // service or destination they implement in their userdata (JSON), so
 // State reads the table back. A change of services adds or deletes map
 // elements, not rules: a packet costs one lookup per map whatever the
-// number of services, and a service's counter lives until that service
-// itself changes. Apply starts from what its last success left (the
+// number of services. The counters are named objects, so they outlive
+// the rewrite of a service's chains when its destinations change, and go
+// with their service or destination, as IPVS's do. Apply starts from what its last success left (the
 // tables are read again after an error). The NAT chains
 // only see a connection's first packet: the counters count connections.
 //

@@ -67,8 +67,8 @@ func dupDrop() []expr.Any {
 
 // drTo is a DR destination chain's rule: count, remember a persistent
 // client, forward.
-func drTo(svc lvs.Service, d lvs.Destination, pset *nftables.Set) []expr.Any {
-	ex := []expr.Any{&expr.Counter{}, &expr.Immediate{Register: regAddr, Data: d.Key.Addr.AsSlice()}}
+func drTo(svc lvs.Service, d lvs.Destination, pset *nftables.Set, counter string) []expr.Any {
+	ex := []expr.Any{counterRef(counter), &expr.Immediate{Register: regAddr, Data: d.Key.Addr.AsSlice()}}
 	if pset != nil {
 		ex = append(ex, persistRefresh(pset, svc)...)
 	}

@@ -15,7 +15,8 @@ type dumpedRule struct {
 	chain          string
 	userData       []byte
 	packets, bytes uint64
-	counted        bool
+	counted        bool   // an anonymous counter (an earlier layout) gave packets and bytes
+	counter        string // the named counter the rule counts in, if any
 }
 
 // dumpRules reads every rule of a table in one netlink dump (GETRULE
@@ -73,7 +74,7 @@ func parseRule(b []byte) (dumpedRule, error) {
 		case unix.NFTA_RULE_EXPRESSIONS:
 			ad.Nested(func(list *netlink.AttributeDecoder) error {
 				for list.Next() {
-					if list.Type() != unix.NFTA_LIST_ELEM || r.counted {
+					if list.Type() != unix.NFTA_LIST_ELEM || r.counted || r.counter != "" {
 						continue
 					}
 					list.Nested(func(e *netlink.AttributeDecoder) error {
@@ -87,8 +88,8 @@ func parseRule(b []byte) (dumpedRule, error) {
 	return r, ad.Err()
 }
 
-// parseCounter fills r from a counter expression (other expressions are
-// skipped).
+// parseCounter fills r from a counter expression, or from an objref
+// naming a counter object (other expressions are skipped).
 func parseCounter(e *netlink.AttributeDecoder, r *dumpedRule) error {
 	e.ByteOrder = binary.BigEndian
 	var name string
@@ -100,6 +101,9 @@ func parseCounter(e *netlink.AttributeDecoder, r *dumpedRule) error {
 		case unix.NFTA_EXPR_DATA:
 			data = e.Bytes()
 		}
+	}
+	if name == "objref" && data != nil {
+		return parseObjref(data, r)
 	}
 	if name != "counter" || data == nil {
 		return nil
@@ -119,4 +123,32 @@ func parseCounter(e *netlink.AttributeDecoder, r *dumpedRule) error {
 	}
 	r.counted = true
 	return c.Err()
+}
+
+// objCounter is NFT_OBJECT_COUNTER (linux/netfilter/nf_tables.h), which
+// x/sys does not define.
+const objCounter = 1
+
+// parseObjref takes the name of the counter object an objref expression
+// names.
+func parseObjref(data []byte, r *dumpedRule) error {
+	o, err := netlink.NewAttributeDecoder(data)
+	if err != nil {
+		return err
+	}
+	o.ByteOrder = binary.BigEndian
+	var typ uint32
+	var name string
+	for o.Next() {
+		switch o.Type() {
+		case unix.NFTA_OBJREF_IMM_TYPE:
+			typ = o.Uint32()
+		case unix.NFTA_OBJREF_IMM_NAME:
+			name = o.String()
+		}
+	}
+	if typ == objCounter && name != "" {
+		r.counter = name
+	}
+	return o.Err()
 }

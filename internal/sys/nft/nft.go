@@ -112,6 +112,10 @@ type svcState struct {
 	dr    bool // in a DR table (its destinations are lvs.DR)
 	state lvs.ServiceState
 	dests []int // chain id of each destination, parallel to state.Dests
+	// named: the service and its destinations count in counter objects
+	// named after their chains (an earlier layout's rules had their own
+	// counters, which a rewrite reset).
+	named bool
 }
 
 // tableOf is the table holding a service.
@@ -190,6 +194,16 @@ func (d *Dataplane) readTable(t *nftables.Table, dr bool) ([]*svcState, error) {
 	if err != nil {
 		return nil, err
 	}
+	counters, err := d.counters(t, rules)
+	if err != nil {
+		return nil, err
+	}
+	stats := func(r dumpedRule) lvs.Stats {
+		if o := counters[r.counter]; o != nil {
+			r.packets, r.bytes, r.counted = o.Packets, o.Bytes, true
+		}
+		return counterStats(r, dr)
+	}
 	var out []*svcState
 	byID := map[int]*svcState{}
 	// A service is the first rule of its chain vsN (or, as an earlier
@@ -211,8 +225,8 @@ func (d *Dataplane) readTable(t *nftables.Table, dr bool) ([]*svcState, error) {
 		if byID[rec.ID] != nil {
 			continue
 		}
-		s := &svcState{id: rec.ID, dr: dr, state: lvs.ServiceState{Service: rec.Service}}
-		s.state.Stats = counterStats(r, dr)
+		s := &svcState{id: rec.ID, dr: dr, state: lvs.ServiceState{Service: rec.Service}, named: r.counter != ""}
+		s.state.Stats = stats(r)
 		out = append(out, s)
 		byID[rec.ID] = s
 	}
@@ -227,11 +241,33 @@ func (d *Dataplane) readTable(t *nftables.Table, dr bool) ([]*svcState, error) {
 			return nil, fmt.Errorf("chain %s: destination rule without our userdata: %w", r.chain, err)
 		}
 		s := byID[id]
-		s.state.Dests = append(s.state.Dests, lvs.DestState{Destination: rec.Dest, Stats: counterStats(r, dr)})
+		s.state.Dests = append(s.state.Dests, lvs.DestState{Destination: rec.Dest, Stats: stats(r)})
 		s.dests = append(s.dests, dest)
 	}
 	return out, nil
 }
+
+// counters reads t's counter objects by name, when rules use any (one
+// dump).
+func (d *Dataplane) counters(t *nftables.Table, rules []dumpedRule) (map[string]*nftables.CounterObj, error) {
+	if !slices.ContainsFunc(rules, func(r dumpedRule) bool { return r.counter != "" }) {
+		return nil, nil
+	}
+	objs, err := d.conn.GetObjects(t)
+	if err != nil {
+		return nil, fmt.Errorf("counters of table %s: %w", t.Name, err)
+	}
+	m := make(map[string]*nftables.CounterObj, len(objs))
+	for _, o := range objs {
+		if c, ok := o.(*nftables.CounterObj); ok {
+			m[c.Name] = c
+		}
+	}
+	return m, nil
+}
+
+// counterRef counts in the counter object name.
+func counterRef(name string) expr.Any { return &expr.Objref{Type: objCounter, Name: name} }
 
 // counterStats reads a rule's counter: NAT rules see a connection's first
 // packet only (connections), DR rules every packet from the clients.
@@ -354,6 +390,7 @@ func (d *Dataplane) Apply(changes []lvs.Change) error {
 func (p *plan) result() []*svcState {
 	out := make([]*svcState, 0, len(p.svcs))
 	for _, s := range p.svcs {
+		s.named = true // programmed now, or before in this layout (a rebuild touches every service)
 		out = append(out, s)
 	}
 	slices.SortFunc(out, func(a, b *svcState) int { return a.id - b.id })
@@ -547,6 +584,9 @@ func (d *Dataplane) program(p *plan, rebuild bool) error {
 			gone := now == nil || !slices.Contains(now.dests, dest)
 			if gone {
 				c.DelChain(chain(t, destChain(old.id, dest)))
+				if old.named {
+					c.DeleteObject(&nftables.CounterObj{Table: t, Name: destChain(old.id, dest)})
+				}
 			}
 			if old.state.Persistence > 0 && (gone || dropSets) {
 				c.DelSet(&nftables.Set{Table: t, Name: persistSet(old.id, dest)})
@@ -555,6 +595,9 @@ func (d *Dataplane) program(p *plan, rebuild bool) error {
 		if now == nil {
 			c.DelChain(chain(t, svcChain(old.id)))
 			c.DelSet(schedMap(t, old.id))
+			if old.named {
+				c.DeleteObject(&nftables.CounterObj{Table: t, Name: svcChain(old.id)})
+			}
 		}
 	}
 	svcs := make([]*svcState, 0, len(p.svcs))
@@ -620,7 +663,11 @@ func (d *Dataplane) programService(s *svcState, old *svcState) error {
 	if err != nil {
 		return err
 	}
-	c.AddRule(&nftables.Rule{Table: t, Chain: ch, UserData: data, Exprs: []expr.Any{&expr.Counter{}}})
+	// Counter objects outlive the rules that count in them: a rewrite
+	// of the service keeps its and its destinations' counts, as IPVS
+	// does. Adding one that exists (no NLM_F_EXCL) changes nothing.
+	c.AddObj(&nftables.CounterObj{Table: t, Name: svcChain(s.id)})
+	c.AddRule(&nftables.Rule{Table: t, Chain: ch, UserData: data, Exprs: []expr.Any{counterRef(svcChain(s.id))}})
 	samePersist := old != nil && old.state.Persistence > 0 && samePersistence(old.state.Service, svc)
 	dests := make([]lvs.Destination, len(s.state.Dests))
 	for i, dst := range s.state.Dests {
@@ -643,9 +690,10 @@ func (d *Dataplane) programService(s *svcState, old *svcState) error {
 			}
 			c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: persistMatch(pset, svc, name)})
 		}
-		ex := dnatTo(svc, dst.Destination, pset)
+		c.AddObj(&nftables.CounterObj{Table: t, Name: name})
+		ex := dnatTo(svc, dst.Destination, pset, name)
 		if s.dr {
-			ex = drTo(svc, dst.Destination, pset)
+			ex = drTo(svc, dst.Destination, pset, name)
 		}
 		c.AddRule(&nftables.Rule{Table: t, Chain: dc, UserData: data, Exprs: ex})
 	}
@@ -947,8 +995,8 @@ func persistRefresh(set *nftables.Set, svc lvs.Service) []expr.Any {
 
 // dnatTo is a destination chain's rule: count, remember a persistent
 // client, translate.
-func dnatTo(svc lvs.Service, d lvs.Destination, pset *nftables.Set) []expr.Any {
-	ex := []expr.Any{&expr.Counter{}, &expr.Immediate{Register: regAddr, Data: d.Key.Addr.AsSlice()}}
+func dnatTo(svc lvs.Service, d lvs.Destination, pset *nftables.Set, counter string) []expr.Any {
+	ex := []expr.Any{counterRef(counter), &expr.Immediate{Register: regAddr, Data: d.Key.Addr.AsSlice()}}
 	if withPort(svc) {
 		reg := uint32(regPortV4)
 		if v6(svc) {

@@ -205,6 +205,12 @@ func TestIntegrationNAT(t *testing.T) {
 	if c := count(l.get(t, 40)); c["rs1"] != 30 || c["rs2"] != 10 {
 		t.Errorf("wrr 3:1: %v", c)
 	}
+	// The scheduler and weights changed (the service's chains were
+	// rewritten): the counters go on from the rr connections, as IPVS's.
+	if st, err := l.dp.State(); err != nil || len(st) != 1 || st[0].Stats.Conns != 50 ||
+		st[0].Dests[0].Stats.Conns != 35 || st[0].Dests[1].Stats.Conns != 15 {
+		t.Errorf("after the rewrite: %v, %v; want 50 connections, 35 on rs1 and 15 on rs2", st, err)
+	}
 
 	syncTo(t, r, service("sh", 0, dest(11, 1), dest(12, 1)))
 	if c := count(l.get(t, 10)); len(c) != 1 {
@@ -283,15 +289,16 @@ func TestIntegrationNAT(t *testing.T) {
 	if c := count(l.get(t, 4)); c[otherName] != 4 {
 		t.Errorf("persistent client after the old server's return: %v, want all on %s", c, otherName)
 	}
-	// The persistent connections count on their destination (the
-	// counters start again when a service is rewritten, as at the sync
-	// above).
+	// The persistent connections count on their destination, and a
+	// destination's counter outlives the rewrites of its service (the
+	// two syncs above): the kept server counted all 8; the removed one
+	// came back with a new counter, as a new destination.
 	st, err = l.dp.State()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range st[0].Dests {
-		if want := map[bool]uint64{true: 4, false: 0}[d.Key == byName[otherName].Key]; d.Stats.Conns != want {
+		if want := map[bool]uint64{true: 8, false: 0}[d.Key == byName[otherName].Key]; d.Stats.Conns != want {
 			t.Errorf("persistent connections on %s: %d, want %d", d.Key, d.Stats.Conns, want)
 		}
 	}

@@ -160,7 +160,7 @@ func TestReadsEarlierLayout(t *testing.T) {
 	dc := c.AddChain(chain(dp.table, "vs3d0"))
 	svcData, _ := json.Marshal(svcRecord{ID: 3, Service: svc})
 	destData, _ := json.Marshal(destRecord{Dest: d})
-	c.AddRule(&nftables.Rule{Table: dp.table, Chain: dc, UserData: destData, Exprs: dnatTo(svc, d, nil)})
+	c.AddRule(&nftables.Rule{Table: dp.table, Chain: dc, UserData: destData, Exprs: append([]expr.Any{&expr.Counter{}}, dnatTo(svc, d, nil, "")[1:]...)})
 	c.AddRule(&nftables.Rule{Table: dp.table, Chain: chain(dp.table, "vs3"), Exprs: []expr.Any{&expr.Verdict{Kind: expr.VerdictJump, Chain: "vs3d0"}}})
 	c.AddRule(&nftables.Rule{Table: dp.table, Chain: services, UserData: svcData, Exprs: []expr.Any{
 		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4},

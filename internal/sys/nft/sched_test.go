@@ -176,12 +176,12 @@ func TestDRRules(t *testing.T) {
 	}
 	d := lvs.Destination{Key: lvs.DestKey{Addr: netip.MustParseAddr("192.0.2.11"), Port: 80}, Weight: 1, Method: lvs.DR}
 	wantTo := []expr.Any{
-		&expr.Counter{},
+		&expr.Objref{Type: 1, Name: "vs1d0"},
 		&expr.Immediate{Register: 1, Data: []byte{192, 0, 2, 11}},
 		&expr.Dup{RegAddr: 1},
 		&expr.Verdict{Kind: expr.VerdictDrop},
 	}
-	if diff := cmp.Diff(wantTo, drTo(svc, d, nil)); diff != "" {
+	if diff := cmp.Diff(wantTo, drTo(svc, d, nil, "vs1d0")); diff != "" {
 		t.Errorf("destination rule (-want +got):\n%s", diff)
 	}
 }
