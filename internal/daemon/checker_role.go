@@ -269,7 +269,7 @@ func (cr *checkerRole) startChecks(ctx context.Context, c *config.Config, prev m
 			}
 			return e, err
 		},
-		OnEvent:      cr.queue.push, Logger: cr.o.Log,
+		OnEvent: cr.queue.push, Logger: cr.o.Log,
 		Previous:         func(k check.Key) (bool, bool) { up, ok := prev[k]; return up, ok },
 		PreviousCheckers: prevChecks,
 	})
