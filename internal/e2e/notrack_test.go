@@ -85,7 +85,7 @@ func TestCheckerNotrack(t *testing.T) {
 	h := hits()
 	waitFor(t, 10*time.Second, "more checks", func() bool { return hits() >= h+6 })
 	if e := entries(); e != 0 {
-		t.Errorf("conntrack holds %d entries after the checks, want none:\n%s", e, dir.Exec("conntrack", "-L"))
+		t.Errorf("conntrack holds %d entries after the checks, want none", e)
 	}
 	if !n.out.contains("checker_notrack: the checkers' connections (mark 0x4b47) bypass conntrack") {
 		t.Error("no checker_notrack line in the log")
