@@ -186,6 +186,13 @@ func runIPVSScenario(t *testing.T, scenario, rs1 string, extraSteps []string) {
 // or with -short.
 func bootScenario(t *testing.T, scenario string, timeout int) string {
 	t.Helper()
+	return bootScenarioWith(t, scenario, timeout, nil, nil)
+}
+
+// bootScenarioWith is bootScenario with more kernel modules and host
+// programs in the VM (skipped where a program is missing).
+func bootScenarioWith(t *testing.T, scenario string, timeout int, modules, files []string) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("boots a VM")
 	}
@@ -196,7 +203,8 @@ func bootScenario(t *testing.T, scenario string, timeout int) string {
 	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
 		t.Skip("qemu-system-x86_64 missing")
 	}
-	for _, f := range []string{"/usr/sbin/ipvsadm", "/usr/sbin/ip", "/usr/bin/curl"} {
+	files = append([]string{"/usr/sbin/ipvsadm", "/usr/sbin/ip", "/usr/bin/curl"}, files...)
+	for _, f := range files {
 		if _, err := os.Stat(f); err != nil {
 			t.Skipf("%s missing", f)
 		}
@@ -212,10 +220,12 @@ func bootScenario(t *testing.T, scenario string, timeout int) string {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	out, err := exec.Command(runner, "-m", "ip_vs,ip_vs_rr,veth,bridge", "-t", strconv.Itoa(timeout),
-		"-f", bin+":/opt/keepalived", "-f", script+":/opt/scenario.sh",
-		"-f", "/usr/sbin/ipvsadm", "-f", "/usr/sbin/ip", "-f", "/usr/bin/curl",
-		"--", "bash /opt/scenario.sh").CombinedOutput()
+	args := []string{"-m", strings.Join(append([]string{"ip_vs", "ip_vs_rr", "veth", "bridge"}, modules...), ","),
+		"-t", strconv.Itoa(timeout), "-f", bin + ":/opt/keepalived", "-f", script + ":/opt/scenario.sh"}
+	for _, f := range files {
+		args = append(args, "-f", f)
+	}
+	out, err := exec.Command(runner, append(args, "--", "bash /opt/scenario.sh")...).CombinedOutput()
 	t.Logf("VM run took %v", time.Since(start).Round(time.Second))
 	if err != nil {
 		t.Fatalf("vmrun: %v\n%s", err, out)

@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// notrackScenario is an LVS-NAT director on the real kernel IPVS behind
+// a stateful firewall (input policy drop, established accepted: conntrack
+// runs), with checker_notrack. The firewall also accepts untracked
+// packets from the real servers, as docs/configuration.md asks. While
+// only the checks run, the director holds no conntrack entry; with the
+// untracked rule removed the checks' replies are dropped and the real
+// servers leave the pool, which shows the checks really are untracked.
+const notrackScenario = `
+set -u
+# No IPv6: the interfaces' router solicitations would be conntrack entries.
+echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
+ip netns add client; ip netns add rs1; ip netns add rs2
+ip link add c0 type veth peer name eth0 netns client
+ip link add r1 type veth peer name eth0 netns rs1
+ip link add r2 type veth peer name eth0 netns rs2
+ip addr add 192.0.2.1/24 dev c0; ip addr add 192.0.2.100/24 dev c0; ip link set c0 up
+ip link add br1 type bridge; ip link set br1 up
+ip link set r1 master br1; ip link set r2 master br1; ip link set r1 up; ip link set r2 up
+ip addr add 198.51.100.1/24 dev br1
+echo 1 > /proc/sys/net/ipv4/ip_forward
+ip -n client addr add 192.0.2.10/24 dev eth0; ip -n client link set eth0 up; ip -n client link set lo up
+for i in 1 2; do
+  ip -n rs$i addr add 198.51.100.1$i/24 dev eth0; ip -n rs$i link set eth0 up; ip -n rs$i link set lo up
+  ip -n rs$i route add 192.0.2.0/24 via 198.51.100.1
+  mkdir -p /www/rs$i; echo rs$i > /www/rs$i/index.html
+  ip netns exec rs$i busybox httpd -p 80 -h /www/rs$i
+done
+nft -f - <<'FW'
+table inet fw {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    iif lo accept
+    ct state established,related accept
+    tcp dport 80 accept
+    ip saddr 198.51.100.0/24 ct state untracked accept comment "checker_notrack"
+  }
+}
+FW
+cat > /opt/k.conf <<'CONF'
+global_defs {
+    lvs_dataplane ipvs
+    checker_notrack
+}
+virtual_server 192.0.2.100 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.51.100.11 80 {
+        TCP_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+    real_server 198.51.100.12 80 {
+        HTTP_GET {
+            url {
+                path /
+                status_code 200
+            }
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+CONF
+/opt/keepalived -C -n -l -D -f /opt/k.conf -p /run/k.pid -r /run/v.pid -c /run/c.pid > /tmp/k.log 2>&1 &
+both() { ipvsadm -Ln | grep -q 198.51.100.11 && ipvsadm -Ln | grep -q 198.51.100.12; }
+none() { ! ipvsadm -Ln | grep -q 198.51.100.1[12]; }
+for n in $(seq 1 60); do both && break; sleep 0.5; done
+both && echo "STEP both-up"
+nft list table inet keepalived_go_notrack > /dev/null && echo "STEP notrack-table"
+sleep 4
+echo "CONNTRACK $(cat /proc/sys/net/netfilter/nf_conntrack_count)"
+ask() { for n in 1 2 3 4; do ip netns exec client curl -s --max-time 2 http://192.0.2.100/; done | sort | tr '\n' ' '; echo; }
+[ "$(ask)" = "rs1 rs1 rs2 rs2 " ] && echo "STEP both-served"
+nft delete rule inet fw input handle $(nft -a list chain inet fw input | sed -n 's/.*"checker_notrack" # handle \([0-9]*\).*/\1/p')
+for n in $(seq 1 60); do none && break; sleep 0.5; done
+none && echo "STEP dropped-untracked-removes-both"
+kill -TERM $(cat /run/k.pid); sleep 2
+nft list table inet keepalived_go_notrack > /dev/null 2>&1 || echo "STEP notrack-table-removed"
+ipvsadm -Ln
+cat /tmp/k.log
+`
+
+// TestKernelIPVSCheckerNotrack runs checker_notrack with the kernel IPVS
+// dataplane on a director whose stateful firewall loads conntrack: the
+// checks (TCP_CHECK and HTTP_GET) pass through the firewall untracked
+// and leave no conntrack entry, client traffic is balanced, dropping
+// untracked packets fails both checks, and the table goes at stop.
+func TestKernelIPVSCheckerNotrack(t *testing.T) {
+	out := bootScenarioWith(t, notrackScenario, 240,
+		[]string{"nf_tables", "nft_ct", "nft_socket", "nf_conntrack"}, []string{"/usr/sbin/nft"})
+	for _, step := range []string{"both-up", "notrack-table", "both-served", "dropped-untracked-removes-both", "notrack-table-removed"} {
+		if !strings.Contains(out, "STEP "+step) {
+			t.Errorf("step %s did not happen", step)
+		}
+	}
+	if n, ok := field(out, "CONNTRACK "); !ok || n != "0" {
+		t.Errorf("conntrack entries while only the checks ran: %q, want 0", n)
+	}
+	if !strings.Contains(out, "checker_notrack: the checkers' connections (mark 0x4b47) bypass conntrack") {
+		t.Error("the daemon did not log checker_notrack")
+	}
+	if t.Failed() {
+		t.Logf("VM output:\n%s", out)
+	}
+}
