@@ -145,6 +145,14 @@ func (n *fakeNode) Announce(ifname string, addrs []netip.Addr) error {
 	return nil
 }
 
+// announcedBy is how many addresses node has announced (under the hub's
+// lock: the routers announce from their own goroutines).
+func (h *hub) announcedBy(node string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.announced[node]
+}
+
 func (n *fakeNode) LinkByName(name string) (Link, error) {
 	if name != n.link.Name {
 		return Link{}, fmt.Errorf("link %s not found", name)
@@ -287,7 +295,7 @@ func TestRouterElectsAndFailsOver(t *testing.T) {
 		if !a.logs.has("(VI_1) Entering MASTER STATE") || !b.logs.has("(VI_1) Entering BACKUP STATE (init)") {
 			t.Fatalf("missing keepalived log lines:\na: %v\nb: %v", a.logs.lines, b.logs.lines)
 		}
-		if h.announced["a"] == 0 {
+		if h.announcedBy("a") == 0 {
 			t.Error("the master sent no gratuitous ARP")
 		}
 
@@ -430,7 +438,7 @@ func TestRouterReload(t *testing.T) {
 		a := h.start(t, "a", "192.0.2.1", confA)
 		b := h.start(t, "b", "192.0.2.2", fmt.Sprintf(confV2, "BACKUP", 100, "secret"))
 		time.Sleep(5 * time.Second)
-		announced := h.announced["a"]
+		announced := h.announcedBy("a")
 
 		// The same configuration: nothing moves, nothing is re-announced.
 		a.reload(t, confA)
@@ -438,8 +446,8 @@ func TestRouterReload(t *testing.T) {
 		if n := a.logs.count("Entering"); n != 2 { // BACKUP (init), MASTER
 			t.Fatalf("a logged %d state entries after an unchanged reload:\n%s", n, strings.Join(a.logs.lines, "\n"))
 		}
-		if h.announced["a"] != announced {
-			t.Fatalf("an unchanged reload re-announced the VIPs (%d -> %d)", announced, h.announced["a"])
+		if h.announcedBy("a") != announced {
+			t.Fatalf("an unchanged reload re-announced the VIPs (%d -> %d)", announced, h.announcedBy("a"))
 		}
 		if got := h.holders("192.0.2.100"); !slices.Equal(got, []string{"a"}) {
 			t.Fatalf("VIP held by %v after an unchanged reload", got)
@@ -480,7 +488,7 @@ func TestRouterReloadVIPsInPlace(t *testing.T) {
 		b := h.start(t, "b", "192.0.2.2", confB)
 		time.Sleep(5 * time.Second)
 		entries := a.logs.count("Entering")
-		announced := h.announced["a"]
+		announced := h.announcedBy("a")
 		more := func(c string) string {
 			return strings.Replace(c, "192.0.2.100/24\n", "192.0.2.100/24\n        192.0.2.101/24\n", 1)
 		}
@@ -494,7 +502,7 @@ func TestRouterReloadVIPsInPlace(t *testing.T) {
 		if got := h.holders("192.0.2.100"); !slices.Equal(got, []string{"a"}) {
 			t.Fatalf("the kept VIP is held by %v, want [a]", got)
 		}
-		if h.announced["a"] == announced {
+		if h.announcedBy("a") == announced {
 			t.Fatal("the added VIP was not announced")
 		}
 		if st := a.r.Status(context.Background())[0]; !slices.Contains(st.VIPs, "192.0.2.101/24") {
