@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -18,21 +19,36 @@ type sinkCall struct {
 	total            int
 }
 
-type fakeSink struct{ calls []sinkCall }
+// fakeSink records the calls (the trackers make them from their own
+// goroutines).
+type fakeSink struct {
+	mu    sync.Mutex
+	calls []sinkCall
+}
+
+func (f *fakeSink) add(c sinkCall) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, c)
+	return nil
+}
+
+func (f *fakeSink) recorded() []sinkCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
 
 func (f *fakeSink) SetPriority(_ context.Context, name string, total int) error {
-	f.calls = append(f.calls, sinkCall{op: "prio", name: name, total: total})
-	return nil
+	return f.add(sinkCall{op: "prio", name: name, total: total})
 }
 
 func (f *fakeSink) Fault(_ context.Context, name, reason string) error {
-	f.calls = append(f.calls, sinkCall{op: "fault", name: name, reason: reason})
-	return nil
+	return f.add(sinkCall{op: "fault", name: name, reason: reason})
 }
 
 func (f *fakeSink) Recover(_ context.Context, name, reason string) error {
-	f.calls = append(f.calls, sinkCall{op: "recover", name: name, reason: reason})
-	return nil
+	return f.add(sinkCall{op: "recover", name: name, reason: reason})
 }
 
 const trackConf = `
@@ -74,8 +90,16 @@ func TestTrackersDriveRouter(t *testing.T) {
 				t.Fatal(d)
 			}
 		}
+		var mu sync.Mutex
 		exit := map[string]int{"web": 0, "db": 0}
+		set := func(web, db int) {
+			mu.Lock()
+			exit["web"], exit["db"] = web, db
+			mu.Unlock()
+		}
 		run := func(_ context.Context, cmd track.Command) track.RunResult {
+			mu.Lock()
+			defer mu.Unlock()
 			return track.RunResult{Status: exit[cmd.Args[1]]}
 		}
 		sink := &fakeSink{}
@@ -84,14 +108,14 @@ func TestTrackersDriveRouter(t *testing.T) {
 		defer cancel()
 		go tr.run(ctx, trackerIO{run: run, poll: time.Second}, nil)
 		time.Sleep(1500 * time.Millisecond)
-		if len(sink.calls) != 0 {
-			t.Fatalf("healthy scripts made calls: %v", sink.calls)
+		if calls := sink.recorded(); len(calls) != 0 {
+			t.Fatalf("healthy scripts made calls: %v", calls)
 		}
-		exit["web"] = 1 // weight -30: 100 -> 70
+		set(1, 0) // web's weight -30: 100 -> 70
 		time.Sleep(2 * time.Second)
-		exit["db"] = 1 // weight 0: FAULT
+		set(1, 1) // db's weight 0: FAULT
 		time.Sleep(2 * time.Second)
-		exit["web"], exit["db"] = 0, 0
+		set(0, 0)
 		time.Sleep(2 * time.Second)
 		want := []sinkCall{
 			{op: "prio", name: "VI_1", total: 70},
@@ -99,13 +123,13 @@ func TestTrackersDriveRouter(t *testing.T) {
 			{op: "prio", name: "VI_1", total: 100},
 			{op: "recover", name: "VI_1", reason: "script chk_db"},
 		}
-		got := slices.Clone(sink.calls)
+		got := sink.recorded()
 		// The two scripts' recoveries may land in either order.
 		if len(got) == 4 && got[2].op == "recover" {
 			got[2], got[3] = got[3], got[2]
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("calls\n%v\nwant\n%v", sink.calls, want)
+			t.Fatalf("calls\n%v\nwant\n%v", sink.recorded(), want)
 		}
 	})
 }
