@@ -69,7 +69,7 @@ func main() {
 	compare := flag.Bool("compare", false, "run ours, then keepalived, here, and print the ratios (what -vm runs in the VM)")
 	flag.StringVar(&dataplane, "dataplane", "nftables", "lvs_dataplane of our checker: nftables, or ipvs (the VM)")
 	flag.StringVar(&keepLog, "log", "", "copy the checker's log to this file")
-	flag.BoolVar(&notrack, "notrack", false, "our checker with checker_notrack (its connections bypass conntrack)")
+	flag.BoolVar(&notrack, "notrack", false, "our checker with checker_notrack (its connections bypass conntrack; not with -vm, whose kernel runs no conntrack)")
 	flag.Parse()
 	switch {
 	case *inVM:
@@ -198,15 +198,15 @@ var (
 )
 
 // config is one TCP_CHECK virtual server and one HTTP_GET virtual
-// server, their real servers on consecutive ports; notrack adds
+// server, their real servers on consecutive ports; withNotrack adds
 // checker_notrack (ours only).
-func config(nTCP, nHTTP int, notrack bool) string {
+func config(nTCP, nHTTP int, withNotrack bool) string {
 	var b strings.Builder
 	b.WriteString("global_defs {\n")
 	if dataplane == "nftables" {
 		b.WriteString("    lvs_dataplane nftables\n")
 	}
-	if notrack {
+	if withNotrack {
 		b.WriteString("    checker_notrack\n")
 	}
 	b.WriteString("}\n")
@@ -484,9 +484,6 @@ func runVM(nTCP, nHTTP int, duration, warm time.Duration, theirs string) error {
 	}
 	args := fmt.Sprintf("/opt/checkers -compare -dataplane ipvs -ours /opt/ours -keepalived /opt/keepalived -tcp %d -http %d -duration %s -warmup %s",
 		nTCP, nHTTP, duration, warm)
-	if notrack {
-		args += " -notrack"
-	}
 	cmd := exec.Command(runner, "-m", "ip_vs,ip_vs_rr,veth,bridge", "--mem", "2048", "-t", "900",
 		"-f", filepath.Join(dir, "checkers")+":/opt/checkers", "-f", filepath.Join(dir, "ours")+":/opt/ours",
 		"-f", theirs+":/opt/keepalived", "--", args)
