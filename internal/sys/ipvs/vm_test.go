@@ -344,8 +344,9 @@ func or(s, dflt string) string {
 }
 
 // TestInVMBatches applies more changes than one batch carries, then a
-// list whose refused change sits in the second batch: Done counts the
-// changes before it, and the kernel agrees with the model afterwards.
+// list whose refused change ends the second batch, then one whose
+// refused change is in the middle of its batch: Done counts the changes
+// before it, and the kernel agrees with the model afterwards.
 func TestInVMBatches(t *testing.T) {
 	d := inVM(t)
 	m := &model{}
@@ -380,5 +381,19 @@ func TestInVMBatches(t *testing.T) {
 		t.Fatalf("Apply = %v; want an ApplyError after %d changes wrapping ENOENT", err, bad)
 	}
 	m.apply(del[:bad])
+	checkAgainstIPVSADM(t, d, m)
+
+	// A refused change in the middle of a batch: Done counts the changes
+	// before it, and the kernel went on with the rest of the batch.
+	svc := changes[0].Service
+	add := func(port uint16) lvs.Change {
+		return lvs.Change{Op: lvs.AddDest, Service: svc, Dest: lvs.Destination{Key: lvs.DestKey{Addr: addr("198.51.100.21"), Port: port}, Weight: 1, Method: lvs.NAT}}
+	}
+	mid := []lvs.Change{add(2000), add(2001), del[0], add(2002), add(2003)} // del[0] is gone already
+	err = d.Apply(mid)
+	if !errors.As(err, &ae) || ae.Done != 2 || !errors.Is(err, syscall.ENOENT) || ae.Change != del[0] {
+		t.Fatalf("Apply = %v; want an ApplyError after 2 changes wrapping ENOENT", err)
+	}
+	m.apply([]lvs.Change{mid[0], mid[1], mid[3], mid[4]})
 	checkAgainstIPVSADM(t, d, m)
 }
