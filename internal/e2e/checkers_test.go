@@ -111,6 +111,32 @@ func (c *checkCase) names(i int) (vs, rs, key string) {
 	return vs, rs, f[0] + ":" + f[1]
 }
 
+// newCheckerLab is the checker tests' lab: a director namespace
+// (198.51.100.1, the VIP 192.0.2.100 on lo) and a real servers'
+// namespace holding rsAddrs, on one LAN; and the director's daemon node,
+// killed at the end, whose log is printed when the test fails.
+func newCheckerLab(t *testing.T, rsAddrs ...string) (rs *netnstest.NS, n *node) {
+	t.Helper()
+	back := netnstest.NewLAN(t, "back")
+	dir := netnstest.New(t, "dir")
+	rs = netnstest.New(t, "rs")
+	back.Attach(dir, "eth0")
+	back.Attach(rs, "eth0")
+	dir.IP("addr", "add", "198.51.100.1/24", "dev", "eth0")
+	dir.IP("addr", "add", "192.0.2.100/32", "dev", "lo")
+	for _, a := range rsAddrs {
+		rs.IP("addr", "add", a, "dev", "eth0")
+	}
+	n = &node{t: t, name: "dir", ns: dir, dir: t.TempDir(), out: &syncBuffer{}}
+	t.Cleanup(func() {
+		n.kill()
+		if t.Failed() {
+			t.Logf("=== director log:\n%s", n.out.String())
+		}
+	})
+	return rs, n
+}
+
 // TestCheckers runs one daemon (keepalived -C, nftables dataplane) with a
 // virtual server per checker and failure mode, against real servers in a
 // namespace: Go HTTP, HTTPS, SMTP, DNS (miekg/dns) and UDP echo servers,
@@ -123,22 +149,11 @@ func TestCheckers(t *testing.T) {
 	netnstest.Require(t)
 	bin, ctl := ourBinary(t), ctlBinary(t)
 	start := time.Now()
-	back := netnstest.NewLAN(t, "back")
-	dir, rs := netnstest.New(t, "dir"), netnstest.New(t, "rs")
-	back.Attach(dir, "eth0")
-	back.Attach(rs, "eth0")
-	dir.IP("addr", "add", "198.51.100.1/24", "dev", "eth0")
-	dir.IP("addr", "add", "192.0.2.100/32", "dev", "lo")
+	var addrs []string
 	for i := 11; i <= 30; i++ {
-		rs.IP("addr", "add", fmt.Sprintf("198.51.100.%d/24", i), "dev", "eth0")
+		addrs = append(addrs, fmt.Sprintf("198.51.100.%d/24", i))
 	}
-	n := &node{t: t, name: "dir", ns: dir, dir: t.TempDir(), out: &syncBuffer{}}
-	t.Cleanup(func() {
-		n.kill()
-		if t.Failed() {
-			t.Logf("=== director log:\n%s", n.out.String())
-		}
-	})
+	rs, n := newCheckerLab(t, addrs...)
 
 	tcp := &tcpServer{ns: rs, addr: "198.51.100.11:80"}
 	tcp.start(t)

@@ -16,23 +16,7 @@ const notrackScenario = `
 set -u
 # No IPv6: the interfaces' router solicitations would be conntrack entries.
 echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
-ip netns add client; ip netns add rs1; ip netns add rs2
-ip link add c0 type veth peer name eth0 netns client
-ip link add r1 type veth peer name eth0 netns rs1
-ip link add r2 type veth peer name eth0 netns rs2
-ip addr add 192.0.2.1/24 dev c0; ip addr add 192.0.2.100/24 dev c0; ip link set c0 up
-ip link add br1 type bridge; ip link set br1 up
-ip link set r1 master br1; ip link set r2 master br1; ip link set r1 up; ip link set r2 up
-ip addr add 198.51.100.1/24 dev br1
-echo 1 > /proc/sys/net/ipv4/ip_forward
-ip -n client addr add 192.0.2.10/24 dev eth0; ip -n client link set eth0 up; ip -n client link set lo up
-for i in 1 2; do
-  ip -n rs$i addr add 198.51.100.1$i/24 dev eth0; ip -n rs$i link set eth0 up; ip -n rs$i link set lo up
-  ip -n rs$i route add 192.0.2.0/24 via 198.51.100.1
-  mkdir -p /www/rs$i; echo rs$i > /www/rs$i/index.html
-  ip netns exec rs$i busybox httpd -p 80 -h /www/rs$i
-done
-nft -f - <<'FW'
+` + vmNATLab + `nft -f - <<'FW'
 table inet fw {
   chain input {
     type filter hook input priority 0; policy drop;
@@ -79,8 +63,7 @@ both && echo "STEP both-up"
 nft list table inet keepalived_go_notrack > /dev/null && echo "STEP notrack-table"
 sleep 4
 echo "CONNTRACK $(cat /proc/sys/net/netfilter/nf_conntrack_count)"
-ask() { for n in 1 2 3 4; do ip netns exec client curl -s --max-time 2 http://192.0.2.100/; done | sort | tr '\n' ' '; echo; }
-[ "$(ask)" = "rs1 rs1 rs2 rs2 " ] && echo "STEP both-served"
+` + vmClientAsk + `[ "$(ask)" = "rs1 rs1 rs2 rs2 " ] && echo "STEP both-served"
 nft delete rule inet fw input handle $(nft -a list chain inet fw input | sed -n 's/.*"checker_notrack" # handle \([0-9]*\).*/\1/p')
 for n in $(seq 1 60); do none && break; sleep 0.5; done
 none && echo "STEP dropped-untracked-removes-both"

@@ -12,13 +12,11 @@ import (
 	"github.com/keepalived-go/keepalived/internal/testutil/vmrun"
 )
 
-// ipvsScenario runs inside the VM (real kernel IPVS): the VM's root
-// namespace is an LVS-NAT director running our keepalived -C; a client
-// and two busybox httpd real servers live in namespaces. It prints STEP
-// lines the host test checks, and ipvsadm -Ln at each step.
-const ipvsScenario = `
-set -u
-ip netns add client; ip netns add rs1; ip netns add rs2
+// vmNATLab is the VM scenarios' LVS-NAT lab: the VM's root namespace
+// is the director (192.0.2.100 on c0 toward the client 192.0.2.10,
+// 198.51.100.1 on br1 toward the real servers), and rs1 and rs2
+// (198.51.100.11, .12) run busybox httpd answering their name.
+const vmNATLab = `ip netns add client; ip netns add rs1; ip netns add rs2
 ip link add c0 type veth peer name eth0 netns client
 ip link add r1 type veth peer name eth0 netns rs1
 ip link add r2 type veth peer name eth0 netns rs2
@@ -34,7 +32,22 @@ for i in 1 2; do
   mkdir -p /www/rs$i; echo rs$i > /www/rs$i/index.html
   ip netns exec rs$i busybox httpd -p 80 -h /www/rs$i
 done
-cat > /opt/k.conf <<'CONF'
+`
+
+// vmClientAsk defines ask (four requests from the client to the VIP,
+// their answers sorted on one line) and waitfor (ask until it prints
+// $1, for 30 s at most).
+const vmClientAsk = `ask() { for n in 1 2 3 4; do ip netns exec client curl -s --max-time 2 http://192.0.2.100/; done | sort | tr '\n' ' '; echo; }
+waitfor() { for n in $(seq 1 60); do got=$(ask); [ "$got" = "$1" ] && return 0; sleep 0.5; done; echo "got: $got"; return 1; }
+`
+
+// ipvsScenario runs inside the VM (real kernel IPVS): the VM's root
+// namespace is an LVS-NAT director running our keepalived -C; a client
+// and two busybox httpd real servers live in namespaces. It prints STEP
+// lines the host test checks, and ipvsadm -Ln at each step.
+const ipvsScenario = `
+set -u
+` + vmNATLab + `cat > /opt/k.conf <<'CONF'
 global_defs {
     lvs_dataplane ipvs
 }
@@ -62,9 +75,7 @@ virtual_server 192.0.2.100 80 {
 }
 CONF
 /opt/keepalived -C -n -l -D -f /opt/k.conf -p /run/k.pid -r /run/v.pid -c /run/c.pid > /tmp/k.log 2>&1 &
-ask() { for n in 1 2 3 4; do ip netns exec client curl -s --max-time 2 http://192.0.2.100/; done | sort | tr '\n' ' '; echo; }
-waitfor() { for n in $(seq 1 60); do got=$(ask); [ "$got" = "$1" ] && return 0; sleep 0.5; done; echo "got: $got"; return 1; }
-if waitfor "rs1 rs1 rs2 rs2 "; then echo "STEP both-served"; fi
+` + vmClientAsk + `if waitfor "rs1 rs1 rs2 rs2 "; then echo "STEP both-served"; fi
 ipvsadm -Ln
 kill $(ip netns pids rs1)
 if waitfor "rs2 rs2 rs2 rs2 "; then echo "STEP rs1-removed"; fi
@@ -129,9 +140,7 @@ virtual_server 192.0.2.100 80 {
 }
 CONF
 /opt/keepalived -C -n -l -D -f /opt/k.conf -p /run/k.pid -r /run/v.pid -c /run/c.pid > /tmp/k.log 2>&1 &
-ask() { for n in 1 2 3 4; do ip netns exec client curl -s --max-time 2 http://192.0.2.100/; done | sort | tr '\n' ' '; echo; }
-waitfor() { for n in $(seq 1 60); do got=$(ask); [ "$got" = "$1" ] && return 0; sleep 0.5; done; echo "got: $got"; return 1; }
-if waitfor "rs1 rs1 rs2 rs2 "; then echo "STEP both-served"; fi
+` + vmClientAsk + `if waitfor "rs1 rs1 rs2 rs2 "; then echo "STEP both-served"; fi
 ipvsadm -Ln
 ipvsadm -Ln | grep -q "192.0.2.11:80 *Route" && echo "STEP ipvsadm-route"
 kill $(ip netns pids rs1)

@@ -24,22 +24,8 @@ import (
 func TestCheckerNotrack(t *testing.T) {
 	netnstest.Require(t)
 	bin, ctl := ourBinary(t), ctlBinary(t)
-	back := netnstest.NewLAN(t, "back")
-	dir, rs := netnstest.New(t, "dir"), netnstest.New(t, "rs")
-	back.Attach(dir, "eth0")
-	back.Attach(rs, "eth0")
-	dir.IP("addr", "add", "198.51.100.1/24", "dev", "eth0")
-	dir.IP("addr", "add", "192.0.2.100/32", "dev", "lo")
-	for _, a := range []string{"198.51.100.11/24", "198.51.100.12/24", "198.51.100.21/24"} {
-		rs.IP("addr", "add", a, "dev", "eth0")
-	}
-	n := &node{t: t, name: "dir", ns: dir, dir: t.TempDir(), out: &syncBuffer{}}
-	t.Cleanup(func() {
-		n.kill()
-		if t.Failed() {
-			t.Logf("=== director log:\n%s", n.out.String())
-		}
-	})
+	rs, n := newCheckerLab(t, "198.51.100.11/24", "198.51.100.12/24", "198.51.100.21/24")
+	dir := n.ns
 	tcp := &tcpServer{ns: rs, addr: "198.51.100.11:80"}
 	tcp.start(t)
 	web := newSwitchWeb(t, rs, "198.51.100.12:80", webPage{status: 200, body: "ok\n"})
