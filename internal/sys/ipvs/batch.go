@@ -4,11 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/netip"
 	"syscall"
 
 	"github.com/cloudflare/ipvs"
-	"github.com/mdlayher/genetlink"
-	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/keepalived-go/keepalived/internal/lvs"
@@ -65,7 +64,8 @@ type batchConn struct {
 	fd     int
 	family uint16
 	seq    uint32
-	buf    []byte
+	buf    []byte // acks
+	out    []byte // requests, kept between batches
 }
 
 func dialBatch(family uint16) (*batchConn, error) {
@@ -94,17 +94,20 @@ func (b *batchConn) Close() error { return unix.Close(b.fd) }
 // may have been made too: the caller reads the state again after an
 // error (lvs.Reconciler does).
 func (d *Dataplane) applyBatch(changes []lvs.Change) error {
+	b := d.batch
 	for start := 0; start < len(changes); start += batchSize {
 		chunk := changes[start:min(start+batchSize, len(changes))]
-		msgs := make([][]byte, len(chunk))
+		first := b.seq + 1
+		out := b.out[:0]
 		for i, ch := range chunk {
-			m, err := encodeChange(ch)
-			if err != nil {
+			var err error
+			if out, err = appendChange(out, b.family, first+uint32(i), ch); err != nil {
 				return &lvs.ApplyError{Done: start + i, Change: ch, Err: err}
 			}
-			msgs[i] = m
 		}
-		i, err := d.batch.exec(msgs)
+		b.out = out
+		b.seq += uint32(len(chunk))
+		i, err := b.exec(out, first, len(chunk))
 		if err != nil {
 			if i < 0 { // the socket failed: which changes were made is unknown
 				return &lvs.ApplyError{Done: start, Change: chunk[0], Err: err}
@@ -115,152 +118,219 @@ func (d *Dataplane) applyBatch(changes []lvs.Change) error {
 	return nil
 }
 
-// exec sends the generic netlink payloads (header and attributes) in one
-// write and waits for every ack. It returns the index of the first
-// refused command and its errno, or -1 with a socket error.
-func (b *batchConn) exec(payloads [][]byte) (int, error) {
-	first := b.seq + 1
-	var out []byte
-	for _, p := range payloads {
-		b.seq++
-		h := make([]byte, unix.NLMSG_HDRLEN)
-		binary.NativeEndian.PutUint32(h[0:], uint32(unix.NLMSG_HDRLEN+len(p)))
-		binary.NativeEndian.PutUint16(h[4:], b.family)
-		binary.NativeEndian.PutUint16(h[6:], unix.NLM_F_REQUEST|unix.NLM_F_ACK)
-		binary.NativeEndian.PutUint32(h[8:], b.seq)
-		out = append(append(out, h...), p...)
-		for len(out)%unix.NLMSG_ALIGNTO != 0 {
-			out = append(out, 0)
-		}
-	}
-	if err := unix.Sendto(b.fd, out, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+// exec sends n netlink messages (sequence numbers first...) in one write
+// and waits for every ack. It returns the index of the first refused
+// command and its errno, or -1 with a socket error.
+func (b *batchConn) exec(msgs []byte, first uint32, n int) (int, error) {
+	if err := unix.Sendto(b.fd, msgs, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return -1, fmt.Errorf("netlink send: %w", err)
 	}
 	failed, failErr := -1, error(nil)
-	for acked := 0; acked < len(payloads); {
-		n, _, err := unix.Recvfrom(b.fd, b.buf, 0)
+	for acked := 0; acked < n; {
+		got, _, err := unix.Recvfrom(b.fd, b.buf, 0)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
 		if err != nil {
 			return -1, fmt.Errorf("netlink receive: %w", err)
 		}
-		msgs, err := syscall.ParseNetlinkMessage(b.buf[:n])
+		acks, err := parseAcks(b.buf[:got], first, n, func(i int, errno syscall.Errno) {
+			if failed < 0 || i < failed {
+				failed, failErr = i, errno
+			}
+		})
 		if err != nil {
 			return -1, fmt.Errorf("netlink receive: %w", err)
 		}
-		for _, m := range msgs {
-			if m.Header.Type != unix.NLMSG_ERROR || m.Header.Seq < first || m.Header.Seq >= first+uint32(len(payloads)) {
-				continue // not an ack of this batch
-			}
-			acked++
-			if len(m.Data) < 4 {
-				return -1, errors.New("netlink receive: short ack")
-			}
-			if errno := -int32(binary.NativeEndian.Uint32(m.Data)); errno != 0 {
-				if i := int(m.Header.Seq - first); failed < 0 || i < failed {
-					failed, failErr = i, syscall.Errno(errno)
-				}
-			}
-		}
+		acked += acks
 	}
 	return failed, failErr
 }
 
-// encodeChange is the generic netlink payload of one change.
-func encodeChange(ch lvs.Change) ([]byte, error) {
-	var cmd uint8
-	ae := netlink.NewAttributeEncoder()
-	switch ch.Op {
-	case lvs.AddService, lvs.UpdateService:
-		svc, err := toService(ch.Service)
-		if err != nil {
-			return nil, err
+// parseAcks reads the netlink messages of one receive and counts the
+// acks of the n requests numbered first...; refused calls back with the
+// request's index and errno for each refused one. Other messages are
+// skipped.
+func parseAcks(b []byte, first uint32, n int, refused func(int, syscall.Errno)) (int, error) {
+	acks := 0
+	for len(b) >= unix.NLMSG_HDRLEN {
+		l := int(binary.NativeEndian.Uint32(b[0:]))
+		if l < unix.NLMSG_HDRLEN || l > len(b) {
+			return acks, fmt.Errorf("bad message length %d of %d bytes", l, len(b))
 		}
-		cmd = cmdNewService
-		if ch.Op == lvs.UpdateService {
-			cmd = cmdSetService
+		typ := binary.NativeEndian.Uint16(b[4:])
+		seq := binary.NativeEndian.Uint32(b[8:])
+		if typ == unix.NLMSG_ERROR && seq >= first && seq-first < uint32(n) {
+			if l < unix.NLMSG_HDRLEN+4 {
+				return acks, errors.New("short ack")
+			}
+			acks++
+			if errno := -int32(binary.NativeEndian.Uint32(b[unix.NLMSG_HDRLEN:])); errno != 0 {
+				refused(int(seq-first), syscall.Errno(errno))
+			}
 		}
-		ae.Do(attrService, func() ([]byte, error) { return encodeService(svc, true) })
-	case lvs.DelService:
-		svc, err := serviceID(ch.Service.Key)
-		if err != nil {
-			return nil, err
-		}
-		cmd = cmdDelService
-		ae.Do(attrService, func() ([]byte, error) { return encodeService(svc, false) })
-	case lvs.AddDest, lvs.UpdateDest, lvs.DelDest:
-		svc, err := serviceID(ch.Service.Key)
-		if err != nil {
-			return nil, err
-		}
-		var dst ipvs.Destination
-		if ch.Op == lvs.DelDest {
-			dst, err = destID(ch.Dest.Key)
-		} else {
-			dst, err = toDest(ch.Dest)
-		}
-		if err != nil {
-			return nil, err
-		}
-		cmd = map[lvs.Op]uint8{lvs.AddDest: cmdNewDest, lvs.UpdateDest: cmdSetDest, lvs.DelDest: cmdDelDest}[ch.Op]
-		ae.Do(attrService, func() ([]byte, error) { return encodeService(svc, false) })
-		ae.Do(attrDest, func() ([]byte, error) { return encodeDest(dst, ch.Op != lvs.DelDest) })
-	default:
-		return nil, fmt.Errorf("unknown operation %d", uint8(ch.Op))
+		b = b[min(nlAlign(l), len(b)):]
 	}
-	attrs, err := ae.Encode()
-	if err != nil {
-		return nil, err
-	}
-	return (&genetlink.Message{Header: genetlink.Header{Command: cmd, Version: genlVersion}, Data: attrs}).MarshalBinary()
+	return acks, nil
 }
 
-// encodeService encodes a service's attributes: its identity, and with
+func nlAlign(n int) int { return (n + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }
+
+// The commands of each operation.
+var commands = [...]uint8{
+	lvs.AddService: cmdNewService, lvs.UpdateService: cmdSetService, lvs.DelService: cmdDelService,
+	lvs.AddDest: cmdNewDest, lvs.UpdateDest: cmdSetDest, lvs.DelDest: cmdDelDest,
+}
+
+// appendChange appends one change to b as a generic netlink request for
+// the IPVS family fam, with sequence number seq and an ack requested:
+// the netlink and generic netlink headers, then the service attribute
+// and, for a destination, the destination attribute. It writes into b
+// directly (10,000 destinations at start are 10,000 of these; the
+// netlink package's encoder allocated thirty times for each).
+func appendChange(b []byte, fam uint16, seq uint32, ch lvs.Change) ([]byte, error) {
+	if int(ch.Op) >= len(commands) || commands[ch.Op] == 0 {
+		return b, fmt.Errorf("unknown operation %d", uint8(ch.Op))
+	}
+	var (
+		svc ipvs.Service
+		dst ipvs.Destination
+		err error
+	)
+	full := ch.Op == lvs.AddService || ch.Op == lvs.UpdateService
+	if full {
+		svc, err = toService(ch.Service)
+	} else {
+		svc, err = serviceID(ch.Service.Key)
+	}
+	if err != nil {
+		return b, err
+	}
+	isDest := ch.Op == lvs.AddDest || ch.Op == lvs.UpdateDest || ch.Op == lvs.DelDest
+	if ch.Op == lvs.DelDest {
+		dst, err = destID(ch.Dest.Key)
+	} else if isDest {
+		dst, err = toDest(ch.Dest)
+	}
+	if err != nil {
+		return b, err
+	}
+	msg := len(b)
+	b = binary.NativeEndian.AppendUint32(b, 0) // length, set below
+	b = binary.NativeEndian.AppendUint16(b, fam)
+	b = binary.NativeEndian.AppendUint16(b, unix.NLM_F_REQUEST|unix.NLM_F_ACK)
+	b = binary.NativeEndian.AppendUint32(b, seq)
+	b = binary.NativeEndian.AppendUint32(b, 0) // port id: the kernel's
+	b = append(b, commands[ch.Op], genlVersion, 0, 0)
+	b = appendService(b, svc, full)
+	if isDest {
+		b = appendDest(b, dst, ch.Op != lvs.DelDest)
+	}
+	binary.NativeEndian.PutUint32(b[msg:], uint32(len(b)-msg))
+	return b, nil
+}
+
+// appendService appends the service attribute: its identity, and with
 // full its scheduler, flags, timeout and netmask (which the kernel needs
 // to create or update one).
-func encodeService(s ipvs.Service, full bool) ([]byte, error) {
-	ae := netlink.NewAttributeEncoder()
-	ae.Uint16(svcAF, uint16(s.Family))
+func appendService(b []byte, s ipvs.Service, full bool) []byte {
+	b, nest := beginAttr(b, attrService)
+	b = appendU16(b, svcAF, uint16(s.Family))
 	if s.FWMark != 0 {
-		ae.Uint32(svcFWMark, s.FWMark)
+		b = appendU32(b, svcFWMark, s.FWMark)
 	} else {
-		ae.Uint16(svcProtocol, uint16(s.Protocol))
-		ae.Bytes(svcAddr, s.Address.AsSlice())
-		ae.Bytes(svcPort, binary.BigEndian.AppendUint16(nil, s.Port))
+		b = appendU16(b, svcProtocol, uint16(s.Protocol))
+		b = appendAddr(b, svcAddr, s.Address)
+		b = appendPort(b, svcPort, s.Port)
 	}
 	if full {
-		ae.String(svcSched, s.Scheduler)
-		flags := binary.NativeEndian.AppendUint32(nil, uint32(s.Flags))
-		ae.Bytes(svcFlags, binary.NativeEndian.AppendUint32(flags, 0xffffffff))
-		ae.Uint32(svcTimeout, s.Timeout)
+		var a int
+		b, a = beginAttr(b, svcSched)
+		b = append(append(b, s.Scheduler...), 0)
+		b = endAttr(b, a)
+		b, a = beginAttr(b, svcFlags) // struct ip_vs_flags: flags, mask
+		b = binary.NativeEndian.AppendUint32(b, uint32(s.Flags))
+		b = binary.NativeEndian.AppendUint32(b, 0xffffffff)
+		b = endAttr(b, a)
+		b = appendU32(b, svcTimeout, s.Timeout)
 		switch {
 		case s.Netmask.Is4():
-			ae.Bytes(svcNetmask, s.Netmask.AsSlice())
+			b, a = beginAttr(b, svcNetmask)
+			b = endAttr(append(b, s.Netmask.AsSlice()...), a)
 		case s.Netmask.Is6():
 			if ones := s.Netmask.Bits(); ones >= 0 {
-				ae.Uint32(svcNetmask, uint32(ones))
+				b = appendU32(b, svcNetmask, uint32(ones))
 			}
 		}
 	}
-	return ae.Encode()
+	return endAttr(b, nest)
 }
 
-// encodeDest encodes a destination's attributes: its identity, and with
+// appendDest appends the destination attribute: its identity, and with
 // full its forwarding method, weight, thresholds and tunnel.
-func encodeDest(d ipvs.Destination, full bool) ([]byte, error) {
-	ae := netlink.NewAttributeEncoder()
-	ae.Uint16(destFamily, uint16(d.Family))
-	ae.Bytes(destAddr, d.Address.AsSlice())
-	ae.Bytes(destPort, binary.BigEndian.AppendUint16(nil, d.Port))
+func appendDest(b []byte, d ipvs.Destination, full bool) []byte {
+	b, nest := beginAttr(b, attrDest)
+	b = appendU16(b, destFamily, uint16(d.Family))
+	b = appendAddr(b, destAddr, d.Address)
+	b = appendPort(b, destPort, d.Port)
 	if full {
-		ae.Uint32(destFwd, uint32(d.FwdMethod))
-		ae.Uint32(destWeight, d.Weight)
-		ae.Uint32(destUThresh, d.UpperThreshold)
-		ae.Uint32(destLThresh, d.LowerThreshold)
-		ae.Uint8(destTunType, uint8(d.TunnelType))
-		ae.Bytes(destTunPort, binary.BigEndian.AppendUint16(nil, d.TunnelPort))
-		ae.Uint16(destTunFlags, uint16(d.TunnelFlags))
+		b = appendU32(b, destFwd, uint32(d.FwdMethod))
+		b = appendU32(b, destWeight, d.Weight)
+		b = appendU32(b, destUThresh, d.UpperThreshold)
+		b = appendU32(b, destLThresh, d.LowerThreshold)
+		var a int
+		b, a = beginAttr(b, destTunType)
+		b = endAttr(append(b, uint8(d.TunnelType)), a)
+		b = appendPort(b, destTunPort, d.TunnelPort)
+		b = appendU16(b, destTunFlags, uint16(d.TunnelFlags))
 	}
-	return ae.Encode()
+	return endAttr(b, nest)
+}
+
+// beginAttr appends an attribute header of type typ, whose length
+// endAttr sets (at) when its value, or nested attributes, follow.
+func beginAttr(b []byte, typ uint16) (_ []byte, at int) {
+	at = len(b)
+	b = binary.NativeEndian.AppendUint16(b, 0)
+	return binary.NativeEndian.AppendUint16(b, typ), at
+}
+
+// endAttr sets the length of the attribute at at and pads it to the
+// netlink alignment.
+func endAttr(b []byte, at int) []byte {
+	binary.NativeEndian.PutUint16(b[at:], uint16(len(b)-at))
+	for len(b)%unix.NLA_ALIGNTO != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+func appendU16(b []byte, typ, v uint16) []byte {
+	b, at := beginAttr(b, typ)
+	return endAttr(binary.NativeEndian.AppendUint16(b, v), at)
+}
+
+func appendU32(b []byte, typ uint16, v uint32) []byte {
+	b, at := beginAttr(b, typ)
+	return endAttr(binary.NativeEndian.AppendUint32(b, v), at)
+}
+
+// appendPort appends a port, in network byte order as the kernel keeps
+// it.
+func appendPort(b []byte, typ, port uint16) []byte {
+	b, at := beginAttr(b, typ)
+	return endAttr(binary.BigEndian.AppendUint16(b, port), at)
+}
+
+// appendAddr appends an address: 4 bytes for IPv4, 16 for IPv6.
+func appendAddr(b []byte, typ uint16, a netip.Addr) []byte {
+	b, at := beginAttr(b, typ)
+	if a.Is4() {
+		v := a.As4()
+		b = append(b, v[:]...)
+	} else {
+		v := a.As16()
+		b = append(b, v[:]...)
+	}
+	return endAttr(b, at)
 }
