@@ -197,11 +197,35 @@ func lvsFamily(a netip.Addr) string {
 // trio renders an address as keepalived's inet_sockaddrtotrio():
 // [addr]:proto:port.
 func trio(a netip.Addr, proto string, port uint16) string {
-	p := strings.ToLower(proto)
-	if p == "" {
-		p = "none"
+	// One allocation (the model names every real server at start).
+	b := make([]byte, 0, 64)
+	b = a.AppendTo(append(b, '['))
+	b = append(b, "]:"...)
+	switch {
+	case proto == "":
+		b = append(b, "none"...)
+	case isASCII(proto):
+		for i := 0; i < len(proto); i++ {
+			c := proto[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+		}
+	default:
+		b = append(b, strings.ToLower(proto)...)
 	}
-	return "[" + a.String() + "]:" + p + ":" + strconv.Itoa(int(port))
+	b = strconv.AppendUint(append(b, ':'), uint64(port), 10)
+	return string(b)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // vsName renders a virtual server as keepalived's format_vs(): group

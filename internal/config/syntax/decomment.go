@@ -63,6 +63,11 @@ func Words(line string) (words []string, ok bool) {
 	if n := maxWords(line); n > 0 {
 		words = make([]string, 0, n)
 	}
+	return appendWords(words, line)
+}
+
+// appendWords appends line's words (see Words) to words.
+func appendWords(words []string, line string) ([]string, bool) {
 	i := 0
 	for {
 		for i < len(line) && isSpace(line[i]) {
