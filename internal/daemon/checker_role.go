@@ -181,6 +181,7 @@ func (cr *checkerRole) Run(ctx context.Context) error {
 	if _, err := rec.Start(model.Desired(), c.Global.LVSFlush); err != nil {
 		log.Error(fmt.Sprintf("Cannot program the virtual servers: %v", err))
 	}
+	cr.o.started()
 	keys := keyMap(c)
 	cr.notrack(c.Global.CheckerNotrack)
 	mctx, stopChecks := context.WithCancel(ctx)

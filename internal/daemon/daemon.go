@@ -49,6 +49,10 @@ type Options struct {
 	// MetricsListen, when set, serves Prometheus metrics on /metrics at
 	// this address (from KEEPALIVED_GO_METRICS_LISTEN; not in children).
 	MetricsListen string
+	// Started, when set, is called once the start is done: the checker
+	// role's first programming of the dataplane, else the roles' start
+	// (see StartupGC). It may be called more than once.
+	Started func()
 }
 
 // Default pid files (keepalived's, without use_pid_dir).
@@ -94,6 +98,7 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 		o.Log = log
 	}
 	resolvePIDFiles(&o, c)
+	defer o.started()
 	if !o.VRRP && !o.Check {
 		// keepalived's usual layout: a parent supervising a VRRP child
 		// and a checker child.
@@ -192,6 +197,9 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 	ctl.reg = control.NewRegistry(ctl.Status, o.roleName(), !o.Child)
 	serveMetrics(ctx, o, c, ctl.reg)
 	log.Info("Startup complete")
+	if ctl.checker == nil {
+		o.started()
+	}
 	if !o.Child {
 		proc.SdNotify("READY=1")
 	}
