@@ -18,8 +18,8 @@ import (
 // EXIT_NOTCONFIGURED), goes to the background unless -n, and runs until
 // SIGTERM/SIGINT.
 func (r *kaRun) daemon() int {
-	gcDone := daemon.StartupGC()
-	defer gcDone()
+	startGC := daemon.NewStartupGC()
+	defer startGC.Done()
 	cfg, diags, ok := r.load()
 	if !ok || hasFatal(diags) {
 		return exitNoConfig
@@ -66,7 +66,7 @@ func (r *kaRun) daemon() int {
 		ConfigFile:      r.flags.confFile,
 		Child:           child,
 		MetricsListen:   os.Getenv("KEEPALIVED_GO_METRICS_LISTEN"),
-		Started:         gcDone,
+		StartGC:         startGC,
 	}
 	if err := daemon.Run(context.Background(), cfg, opts); err != nil {
 		log.Error(err.Error())

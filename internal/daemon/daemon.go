@@ -49,10 +49,11 @@ type Options struct {
 	// MetricsListen, when set, serves Prometheus metrics on /metrics at
 	// this address (from KEEPALIVED_GO_METRICS_LISTEN; not in children).
 	MetricsListen string
-	// Started, when set, is called once the start is done: the checker
-	// role's first programming of the dataplane, else the roles' start
-	// (see StartupGC). It may be called more than once.
-	Started func()
+	// StartGC is the collector's start-up setting (NewStartupGC), put back
+	// when the checker role has built its first changes (kernel IPVS:
+	// once it has made them), else when the roles have started; nil:
+	// none.
+	StartGC *StartupGC
 }
 
 // Default pid files (keepalived's, without use_pid_dir).
@@ -98,7 +99,7 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 		o.Log = log
 	}
 	resolvePIDFiles(&o, c)
-	defer o.started()
+	defer o.StartGC.Done()
 	if !o.VRRP && !o.Check {
 		// keepalived's usual layout: a parent supervising a VRRP child
 		// and a checker child.
@@ -198,7 +199,7 @@ func Run(ctx context.Context, c *config.Config, o Options) error {
 	serveMetrics(ctx, o, c, ctl.reg)
 	log.Info("Startup complete")
 	if ctl.checker == nil {
-		o.started()
+		o.StartGC.Done()
 	}
 	if !o.Child {
 		proc.SdNotify("READY=1")

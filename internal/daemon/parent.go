@@ -110,7 +110,7 @@ func runParent(ctx context.Context, c *config.Config, o Options) error {
 		}
 	}
 	pc.ensure(c)
-	o.started() // the children start on their own
+	o.StartGC.Done() // the children start on their own
 	cctx, stopControl := context.WithCancel(ctx)
 	go func() {
 		if err := control.Serve(cctx, control.SocketPath(mainPID), pc); err != nil {

@@ -7,33 +7,32 @@ import (
 
 func TestStartupGC(t *testing.T) {
 	t.Setenv("GOGC", "")
-	before := debug.SetGCPercent(100)
-	defer debug.SetGCPercent(before)
-	done := StartupGC()
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	g := NewStartupGC()
 	if got := debug.SetGCPercent(startupGCPercent); got != startupGCPercent {
 		t.Fatalf("during the start GC percent %d, want %d", got, startupGCPercent)
 	}
-	done()
-	if got := debug.SetGCPercent(100); got != 100 {
+	g.Done()
+	if got := debug.SetGCPercent(50); got != 100 {
 		t.Fatalf("after the start GC percent %d, want 100", got)
 	}
-	debug.SetGCPercent(50) // an operator's later change is not undone
-	done()
+	g.Done() // an operator's later change is not undone
 	if got := debug.SetGCPercent(100); got != 50 {
-		t.Errorf("a second done() set GC percent %d, want it left at 50", got)
+		t.Errorf("a second Done set GC percent %d, want it left at 50", got)
 	}
+	var none *StartupGC
+	none.Done()
 }
 
 func TestStartupGCLeavesGOGC(t *testing.T) {
 	t.Setenv("GOGC", "200")
-	before := debug.SetGCPercent(200)
-	defer debug.SetGCPercent(before)
-	done := StartupGC()
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
+	g := NewStartupGC()
 	if got := debug.SetGCPercent(200); got != 200 {
 		t.Errorf("with GOGC=200 in the environment GC percent %d, want 200", got)
 	}
-	done()
+	g.Done()
 	if got := debug.SetGCPercent(200); got != 200 {
-		t.Errorf("after done() GC percent %d, want 200", got)
+		t.Errorf("after Done GC percent %d, want 200", got)
 	}
 }
