@@ -12,6 +12,9 @@ import (
 // only the checks run, the director holds no conntrack entry; with the
 // untracked rule removed the checks' replies are dropped and the real
 // servers leave the pool, which shows the checks really are untracked.
+// The conntrack entries are listed (conntrack -L) and those of the real
+// servers' addresses counted: before the client's requests, any of
+// them would be a check's.
 const notrackScenario = `
 set -u
 # No IPv6: the interfaces' router solicitations would be conntrack entries.
@@ -62,7 +65,16 @@ for n in $(seq 1 60); do both && break; sleep 0.5; done
 both && echo "STEP both-up"
 nft list table inet keepalived_go_notrack > /dev/null && echo "STEP notrack-table"
 sleep 4
-echo "CONNTRACK $(cat /proc/sys/net/netfilter/nf_conntrack_count)"
+# Only the checks' entries count: the bridge's IGMP reports, say, are
+# tracked too (224.0.0.22, protocol 2) whenever they come after the
+# firewall loaded conntrack.
+rsflows() { conntrack -L 2>/dev/null | grep -c 'src=198[.]51[.]100[.]1[12] \|dst=198[.]51[.]100[.]1[12] '; }
+conntrack -L > /tmp/ct && echo "STEP conntrack-listed"
+echo "CONNTRACK $(rsflows)"
+sed 's/^/CT /' /tmp/ct
+# The control: the director's own unmarked request to rs1 is counted.
+curl -s --max-time 2 http://198.51.100.11/ > /dev/null
+echo "CONNTRACK_CONTROL $(rsflows)"
 ` + vmClientAsk + `[ "$(ask)" = "rs1 rs1 rs2 rs2 " ] && echo "STEP both-served"
 nft delete rule inet fw input handle $(nft -a list chain inet fw input | sed -n 's/.*"checker_notrack" # handle \([0-9]*\).*/\1/p')
 for n in $(seq 1 60); do none && break; sleep 0.5; done
@@ -80,14 +92,17 @@ cat /tmp/k.log
 // untracked packets fails both checks, and the table goes at stop.
 func TestKernelIPVSCheckerNotrack(t *testing.T) {
 	out := bootScenarioWith(t, notrackScenario, 240,
-		[]string{"nf_tables", "nft_ct", "nft_socket", "nf_conntrack"}, []string{"/usr/sbin/nft"})
-	for _, step := range []string{"both-up", "notrack-table", "both-served", "dropped-untracked-removes-both", "notrack-table-removed"} {
+		[]string{"nf_tables", "nft_ct", "nft_socket", "nf_conntrack", "nf_conntrack_netlink"}, []string{"/usr/sbin/nft", "/usr/sbin/conntrack"})
+	for _, step := range []string{"both-up", "notrack-table", "conntrack-listed", "both-served", "dropped-untracked-removes-both", "notrack-table-removed"} {
 		if !strings.Contains(out, "STEP "+step) {
 			t.Errorf("step %s did not happen", step)
 		}
 	}
 	if n, ok := field(out, "CONNTRACK "); !ok || n != "0" {
-		t.Errorf("conntrack entries while only the checks ran: %q, want 0", n)
+		t.Errorf("conntrack entries of the real servers while only the checks ran: %q, want 0", n)
+	}
+	if n, ok := field(out, "CONNTRACK_CONTROL "); !ok || n == "0" {
+		t.Errorf("conntrack entries after an unmarked request to a real server: %q, want 1 or more", n)
 	}
 	if !strings.Contains(out, "checker_notrack: the checkers' connections (mark 0x4b47) bypass conntrack") {
 		t.Error("the daemon did not log checker_notrack")
