@@ -54,11 +54,12 @@ var allowed = map[string][]string{
 	"internal/sys/ipvs":     {"internal/lvs"},
 	"internal/sys/nft":      {"internal/lvs"},
 	"internal/sys/exec":     {"internal/notify", "internal/track", "internal/check"},
-	"internal/sys/netdial":  {},
-	"internal/sys/proc":     {},
-	"internal/sys/lab":      {},
-	"internal/sys/vrrpfw":   {},
-	"internal/sys/ping":     {"internal/check"},
+	// sys/netdial's Engine is check's Connector and Exchanger.
+	"internal/sys/netdial": {"internal/check"},
+	"internal/sys/proc":    {},
+	"internal/sys/lab":     {},
+	"internal/sys/vrrpfw":  {},
+	"internal/sys/ping":    {"internal/check"},
 
 	"internal/testutil/golden":    {},
 	"internal/testutil/netnstest": {},

@@ -10,7 +10,7 @@ type checker struct {
 	kind    string // "TCP_CHECK", "HTTP_GET", ...
 	name    string // FMT_CHK: the address checked, "[192.0.2.11]:tcp:80"
 	params  Params
-	timeout time.Duration // connect_timeout or misc_timeout
+	timeout time.Duration // bounds a probe: connect_timeout or misc_timeout (0: none)
 	probe   Prober
 	rs      *server
 	m       machine
@@ -22,6 +22,7 @@ type checker struct {
 	reason  string // the last failure
 	hist    history
 	tcp     *tcpTarget // TCP_CHECK: for the Manager's Connector
+	http    *httpProbe // HTTP_GET: for the Manager's Exchanger
 }
 
 // outcome is what judging a result produced: log lines in order, events

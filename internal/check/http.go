@@ -142,6 +142,12 @@ func (m *Manager) httpProber(vs *config.VirtualServer, c *config.HTTPCheck, ssl 
 	}
 	p := &httpProbe{d: m.opts.Dialer, ep: ep, name: name, proto: proto, urls: urls,
 		timeout: c.ConnectTimeout.Std(), check: "HTTP_CHECK"}
+	if !ssl {
+		// The requests do not change: an Exchanger sends them as they are.
+		for _, u := range urls {
+			p.reqs = append(p.reqs, BuildRequest(p.request(u)))
+		}
+	}
 	if ssl {
 		p.check = "SSL_CHECK"
 		p.tls = m.opts.TLS
@@ -168,7 +174,8 @@ type httpProbe struct {
 	urls    []*httpURL
 	timeout time.Duration
 	tls     *tls.Config
-	sni     string // "": none; "-": the url's virtualhost
+	sni     string   // "": none; "-": the url's virtualhost
+	reqs    [][]byte // HTTP_GET: each url's request, for an Exchanger
 }
 
 // Probe checks every url in order; the first failure ends the check.
@@ -188,14 +195,25 @@ func (p *httpProbe) fail(msg, reason string) Result {
 	return Result{Reason: reason, Log: msg + " server " + p.name + "."}
 }
 
-// url fetches one url and judges the answer.
+// request is u's request.
+func (p *httpProbe) request(u *httpURL) *HTTPRequest {
+	return &HTTPRequest{Path: u.path, Protocol: p.proto, VirtualHost: u.vhost, Server: p.ep.dst, Timeout: p.timeout}
+}
+
+// url fetches one url and judges the answer. connect_timeout bounds each
+// step (the connection, the handshake, the sending, each read), as in
+// keepalived.
 func (p *httpProbe) url(ctx context.Context, u *httpURL) Result {
-	conn, err := p.ep.dial(ctx, p.d, "tcp")
-	if err != nil {
-		he := ConnectError(err, ConnectFailed)
-		return p.fail(he.Message(), Reason(err))
+	dctx, cancel := ctx, context.CancelFunc(func() {})
+	if p.timeout > 0 {
+		dctx, cancel = context.WithTimeout(ctx, p.timeout)
 	}
-	req := &HTTPRequest{Path: u.path, Protocol: p.proto, VirtualHost: u.vhost, Server: p.ep.dst, Timeout: p.timeout}
+	conn, err := p.ep.dial(dctx, p.d, "tcp")
+	cancel()
+	if err != nil {
+		return p.connectFailed(err)
+	}
+	req := p.request(u)
 	if p.tls != nil {
 		req.TLS = p.tls
 		if p.sni != "" {
@@ -207,16 +225,69 @@ func (p *httpProbe) url(ctx context.Context, u *httpURL) Result {
 		}
 	}
 	var body []byte
-	if u.re != nil {
-		limit := maxRegexBody
-		if u.maxOff > 0 {
-			limit = u.maxOff
-		}
-		req.Trace = &HTTPTrace{Body: func(part []byte, _ bool) {
-			body = append(body, part[:min(len(part), max(limit-len(body), 0))]...)
-		}}
-	}
+	req.Trace = u.bodyTrace(&body)
 	res, err := Get(ctx, conn, req)
+	return p.judge(u, res, err, body)
+}
+
+// exchange fetches url i and the ones after it on x, one after the other
+// as keepalived does, and calls finish with the result: the first
+// failure, or ok with every url's success line.
+func (p *httpProbe) exchange(x Exchanger, i int, ok Result, finish func(Result)) {
+	u := p.urls[i]
+	var body []byte
+	rd := newHTTPReader(u.bodyTrace(&body))
+	x.Exchange(p.ep.src, p.ep.dst, p.ep.iface, p.ep.fwmark, p.timeout, p.reqs[i], rd, func(step Step, err error) {
+		var r Result
+		switch {
+		case err != nil && step == StepConnect:
+			r = p.connectFailed(err)
+		case err != nil:
+			rd.reads++ // the read that failed, for step
+			if step == StepRead {
+				step = rd.step()
+			}
+			r = p.getError(&HTTPError{Step: step, Timeout: isTimeout(err), Err: err})
+		default:
+			res, err := rd.result()
+			r = p.judge(u, res, err, body)
+		}
+		switch {
+		case !r.OK:
+			finish(r)
+		case i+1 < len(p.urls):
+			ok.Recovered = append(ok.Recovered, r.Recovered...)
+			p.exchange(x, i+1, ok, finish)
+		default:
+			ok.Recovered = append(ok.Recovered, r.Recovered...)
+			finish(ok)
+		}
+	})
+}
+
+// bodyTrace keeps the body a regex is matched against in *body (nil
+// without a regex).
+func (u *httpURL) bodyTrace(body *[]byte) *HTTPTrace {
+	if u.re == nil {
+		return nil
+	}
+	limit := maxRegexBody
+	if u.maxOff > 0 {
+		limit = u.maxOff
+	}
+	return &HTTPTrace{Body: func(part []byte, _ bool) {
+		*body = append(*body, part[:min(len(part), max(limit-len(*body), 0))]...)
+	}}
+}
+
+// connectFailed is the result of a failed connection.
+func (p *httpProbe) connectFailed(err error) Result {
+	he := ConnectError(err, ConnectFailed)
+	return p.fail(he.Message(), Reason(err))
+}
+
+// judge is the result of one url's exchange.
+func (p *httpProbe) judge(u *httpURL, res *HTTPResult, err error, body []byte) Result {
 	if err != nil {
 		return p.getError(err)
 	}

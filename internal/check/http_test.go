@@ -82,6 +82,7 @@ func TestHTTPGet(t *testing.T) {
 		{"digest", "url {\npath /\ndigest " + sum + "\n}", true, "", "MD5 digest success to " + name + " url(/)"},
 		{"digest mismatch", "url {\npath /\ndigest 00000000000000000000000000000000\n}", false, "digest mismatch", "MD5 digest error to server " + name + "."},
 		{"every url must pass", "url {\npath /\n}\nurl {\npath /down\n}", false, "status 503", "HTTP status code error to server " + name + "."},
+		{"every url passes", "url {\npath /\n}\nurl {\npath /\ndigest " + sum + "\n}", true, "", "HTTP status code success to " + name + " url(/)|MD5 digest success to " + name + " url(/)"},
 		{"regex", "url {\npath /\nregex \"keep.*d\"\n}", true, "", "Regex match success to " + name + " url(/)"},
 		{"regex fails", "url {\npath /\nregex \"^nothing\"\n}", false, "regex mismatch", "Regex match failed server " + name + "."},
 		{"regex_no_match", "url {\npath /\nregex \"hello\"\nregex_no_match\n}", false, "regex mismatch", "Regex match failed server " + name + "."},
@@ -89,16 +90,17 @@ func TestHTTPGet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := probeOf(t, rsConf(ap, "HTTP_GET {\n"+tt.urls+"\n}"), Options{})
-			r := probe(t, p)
-			// log is the failure's line, or the success's line logged
-			// when the checker was down.
-			log := r.Log
-			if r.OK {
-				log = strings.Join(r.Recovered, "|")
-			}
-			if r.OK != tt.ok || r.Reason != tt.reason || log != tt.log {
-				t.Errorf("got ok=%v reason=%q log=%q\nwant ok=%v reason=%q log=%q", r.OK, r.Reason, log, tt.ok, tt.reason, tt.log)
+			for path, p := range httpProbers(t, rsConf(ap, "HTTP_GET {\n"+tt.urls+"\n}")) {
+				r := probe(t, p)
+				// log is the failure's line, or the success's lines logged
+				// when the checker was down.
+				log := r.Log
+				if r.OK {
+					log = strings.Join(r.Recovered, "|")
+				}
+				if r.OK != tt.ok || r.Reason != tt.reason || log != tt.log {
+					t.Errorf("%s: got ok=%v reason=%q log=%q\nwant ok=%v reason=%q log=%q", path, r.OK, r.Reason, log, tt.ok, tt.reason, tt.log)
+				}
 			}
 		})
 	}
@@ -147,24 +149,74 @@ func closedPort(t *testing.T) netip.AddrPort {
 	return ap
 }
 
+// rawServer answers every connection with serve, after reading the
+// request's first bytes.
+func rawServer(t *testing.T, serve func(c *net.TCPConn)) netip.AddrPort {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.Read(make([]byte, 4096))
+				serve(c.(*net.TCPConn))
+			}()
+		}
+	}()
+	return netip.MustParseAddrPort(ln.Addr().String())
+}
+
 func TestHTTPGetFailures(t *testing.T) {
 	silent := silentListener(t)
 	closed := closedPort(t)
+	partial := rawServer(t, func(c *net.TCPConn) {
+		c.Write([]byte("HTTP/1.0 200 OK\r\n"))
+		time.Sleep(3 * time.Second)
+	})
+	reset := rawServer(t, func(c *net.TCPConn) {
+		c.Write([]byte("HTTP/1.0 200 OK\r\n"))
+		time.Sleep(50 * time.Millisecond)
+		c.SetLinger(0)
+	})
+	noHeader := rawServer(t, func(c *net.TCPConn) { c.Write([]byte("garbage without a blank line")) })
+	// Each part within connect_timeout, the whole after it: keepalived
+	// bounds each read, not the exchange.
+	slow := rawServer(t, func(c *net.TCPConn) {
+		for _, part := range []string{"HTTP/1.0 200 OK\r\n", "\r\n", "body"} {
+			c.Write([]byte(part))
+			time.Sleep(150 * time.Millisecond)
+		}
+	})
+	name := func(ap netip.AddrPort) string { return Trio(ap.Addr(), "TCP", ap.Port()) }
 	tests := []struct {
 		name   string
 		ap     netip.AddrPort
+		ok     bool
 		reason string
 		log    string
 	}{
-		{"never answers", silent, "timeout", "Timeout WEB read server " + Trio(silent.Addr(), "TCP", silent.Port()) + "."},
-		{"refused", closed, "connection refused", "Connection failed server " + Trio(closed.Addr(), "TCP", closed.Port()) + "."},
+		{"never answers", silent, false, "timeout", "Timeout WEB read server " + name(silent) + "."},
+		{"refused", closed, false, "connection refused", "Connection failed server " + name(closed) + "."},
+		{"silent after a part", partial, false, "timeout", "Timeout HTTP read server " + name(partial) + "."},
+		{"reset after a part", reset, false, "connection reset by peer", "Read error with server " + name(reset) + "."},
+		{"no header", noHeader, false, "no data", "Read, no data received from  server " + name(noHeader) + "."},
+		{"slow but each read in time", slow, true, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := probeOf(t, rsConf(tt.ap, "HTTP_GET {\nconnect_timeout 0.2\nurl {\npath /\n}\n}"), Options{})
-			r := probe(t, p)
-			if r.OK || r.Reason != tt.reason || r.Log != tt.log {
-				t.Errorf("got ok=%v reason=%q log=%q\nwant reason=%q log=%q", r.OK, r.Reason, r.Log, tt.reason, tt.log)
+			for path, p := range httpProbers(t, rsConf(tt.ap, "HTTP_GET {\nconnect_timeout 0.3\nurl {\npath /\n}\n}")) {
+				r := probe(t, p)
+				if r.OK != tt.ok || r.Reason != tt.reason || r.Log != tt.log {
+					t.Errorf("%s: got ok=%v reason=%q log=%q\nwant ok=%v reason=%q log=%q", path, r.OK, r.Reason, r.Log, tt.ok, tt.reason, tt.log)
+				}
 			}
 		})
 	}

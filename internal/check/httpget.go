@@ -306,10 +306,10 @@ func newHTTPReader(trace *HTTPTrace) *httpReader {
 
 // readAll reads until EOF. An error other than EOF is returned.
 func (h *httpReader) readAll(conn net.Conn, timeout time.Duration) error {
-	chunk := make([]byte, 4096)
+	chunk := make([]byte, readSize)
 	for {
 		setDeadline(conn, timeout)
-		n, err := conn.Read(h.limit(chunk))
+		n, err := conn.Read(chunk[:h.Room()])
 		h.reads++
 		if n > 0 {
 			h.feed(chunk[:n])
@@ -323,13 +323,27 @@ func (h *httpReader) readAll(conn net.Conn, timeout time.Duration) error {
 	}
 }
 
-// limit shrinks a read while the header is incomplete, so that the header
-// search sees what keepalived's 4095-byte buffer would.
-func (h *httpReader) limit(chunk []byte) []byte {
-	if h.header {
-		return chunk
+// readSize is the most one read takes once the header is complete.
+const readSize = 4096
+
+// Room is the most the next read may take (Response): while the header
+// is incomplete, what is left of keepalived's 4095-byte buffer, so that
+// the header search sees what keepalived's would; 0 once the header has
+// overflowed it, which ends the reading.
+func (h *httpReader) Room() int {
+	switch {
+	case h.tooLong:
+		return 0
+	case h.header:
+		return readSize
 	}
-	return chunk[:maxHeader-len(h.buf)]
+	return maxHeader - len(h.buf)
+}
+
+// Feed takes the bytes of one read made by an Exchanger (Response).
+func (h *httpReader) Feed(p []byte) {
+	h.reads++
+	h.feed(p)
 }
 
 // step is the step a read error happened in.

@@ -20,10 +20,10 @@ func FuzzHTTPResponse(f *testing.F) {
 		}
 		h := newHTTPReader(nil)
 		for _, part := range [][]byte{resp[:cut], resp[cut:]} {
-			for len(part) > 0 && !h.tooLong {
-				chunk := h.limit(make([]byte, 4096))
+			for len(part) > 0 && h.Room() > 0 {
+				chunk := make([]byte, h.Room())
 				n := copy(chunk, part)
-				h.feed(chunk[:n])
+				h.Feed(chunk[:n])
 				part = part[n:]
 			}
 		}

@@ -44,12 +44,37 @@ type Connector interface {
 	Close() error
 }
 
+// Exchanger is a Connector that also makes HTTP_GET's exchanges without
+// a goroutine per check: it connects as Connect does, sends req, and
+// gives resp each read of the response until the server closes the
+// connection or resp has no more room; timeout bounds each step (the
+// connection, the sending, each read), as keepalived's connect_timeout
+// does. done is called once: with nil when the response is complete (the
+// connection has been closed with a reset), or with the step that failed
+// (StepConnect, StepWrite or StepRead) and the error, a timeout error
+// after timeout. resp's methods must not call the Exchanger. done may
+// run before Exchange returns and must not block.
+type Exchanger interface {
+	Connector
+	Exchange(src, dst netip.AddrPort, iface string, fwmark uint32, timeout time.Duration, req []byte, resp Response, done func(Step, error))
+}
+
+// A Response takes what an Exchanger reads.
+type Response interface {
+	// Room is the most the next read may take; 0 ends the exchange as
+	// if the server had closed.
+	Room() int
+	// Feed takes the bytes of one read.
+	Feed(p []byte)
+}
+
 // Options are what a Manager needs from the daemon.
 type Options struct {
 	Dialer Dialer // nil: StdDialer (no fwmark, no bind_if)
 	// NewConnector, when set, gives Run a Connector for TCP_CHECK (closed
-	// when Run returns); nil, or an error from it, leaves TCP_CHECK on
-	// Dialer in a worker like the other checks.
+	// when Run returns), and when it is an Exchanger for HTTP_GET without
+	// TLS too; nil, or an error from it, leaves them on Dialer in a
+	// worker like the other checks.
 	NewConnector func() (Connector, error)
 	Pinger       Pinger  // nil: PING_CHECKs fail with "no pinger"
 	Run          RunFunc // nil: MISC_CHECKs fail with "no script runner"
@@ -81,6 +106,7 @@ type Manager struct {
 	byFile  map[string][]*fileCheck
 	initNot bool
 	conn    Connector // during Run, when NewConnector gave one
+	x       Exchanger // conn, when it is one
 }
 
 // New builds the checkers of cfg's virtual servers. Nothing runs until
@@ -124,10 +150,16 @@ func (m *Manager) build(cfg *config.Config, vs *config.VirtualServer, rs *config
 		b.add("TCP_CHECK", c.CheckConn, c.CheckParams, styleTCP, m.tcpProber(vs, c.CheckConn)).tcp = &tcpTarget{ep: endpointsOf(c.CheckConn)}
 	}
 	for _, c := range rs.HTTPGet {
-		b.add("HTTP_GET", c.CheckConn, c.CheckParams, styleHTTP, m.httpProber(vs, c, false)).params.FastRecovery = c.FastRecovery
+		pr := m.httpProber(vs, c, false)
+		ck := b.add("HTTP_GET", c.CheckConn, c.CheckParams, styleHTTP, pr)
+		ck.params.FastRecovery = c.FastRecovery
+		ck.timeout = 0 // connect_timeout bounds each step, not the check
+		ck.http, _ = pr.(*httpProbe)
 	}
 	for _, c := range rs.SSLGet {
-		b.add("SSL_GET", c.CheckConn, c.CheckParams, styleHTTP, m.httpProber(vs, c, true)).params.FastRecovery = c.FastRecovery
+		ck := b.add("SSL_GET", c.CheckConn, c.CheckParams, styleHTTP, m.httpProber(vs, c, true))
+		ck.params.FastRecovery = c.FastRecovery
+		ck.timeout = 0
 	}
 	for _, c := range rs.SMTPCheck {
 		b.add("SMTP_CHECK", c.CheckConn, c.CheckParams, styleRetryFirst, m.smtpProber(vs, c))
@@ -229,6 +261,7 @@ func (m *Manager) Run(ctx context.Context) error {
 			m.log.Warn(fmt.Sprintf("TCP_CHECK connections through the standard dialer: %v", err))
 		} else {
 			m.conn = conn
+			m.x, _ = conn.(Exchanger)
 		}
 	}
 	s := newScheduler(m)

@@ -117,10 +117,15 @@ func (s *scheduler) run(ctx context.Context) {
 }
 
 // dispatch gives c to a worker waiting for work, or to a new one when
-// none is waiting; a TCP_CHECK goes to the Connector when there is one.
+// none is waiting; a TCP_CHECK goes to the Connector and an HTTP_GET
+// without TLS to the Exchanger when there is one.
 func (s *scheduler) dispatch(ctx context.Context, c *checker) {
 	if c.tcp != nil && s.m.conn != nil {
 		s.connect(ctx, c)
+		return
+	}
+	if c.http != nil && s.m.x != nil {
+		s.exchange(ctx, c)
 		return
 	}
 	select {
@@ -141,6 +146,19 @@ func (s *scheduler) connect(ctx context.Context, c *checker) {
 			return
 		}
 		s.at(c, time.Now().Add(s.m.judge(c, tcpResult(c.name, err))))
+	})
+}
+
+// exchange runs an HTTP_GET on the Exchanger; its result is judged and
+// the check rescheduled from the Exchanger's goroutine.
+func (s *scheduler) exchange(ctx context.Context, c *checker) {
+	s.workers.Add(1)
+	c.http.exchange(s.m.x, 0, Result{OK: true}, func(res Result) {
+		defer s.workers.Done()
+		if ctx.Err() != nil {
+			return
+		}
+		s.at(c, time.Now().Add(s.m.judge(c, res)))
 	})
 }
 

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/keepalived-go/keepalived/internal/check"
 )
 
 // Engine makes TCP_CHECK's connections the way keepalived's checker
@@ -20,7 +22,10 @@ import (
 // timer and the net package's extra system calls) per check. A check is
 // socket, connect, epoll_ctl, getsockopt(SO_ERROR), setsockopt(SO_LINGER)
 // and close; the epoll wait is shared by every check that completes at
-// once. It implements check.Connector.
+// once. It implements check.Exchanger: HTTP_GET's exchanges (Exchange)
+// go the same way: the request is sent and the response read as the
+// socket becomes writable and readable, one connection's steps after
+// another's in the one goroutine.
 //
 // The epoll descriptor itself waits in Go's poller (an epoll set is
 // readable while it has events), so the goroutine parks like any other
@@ -35,6 +40,7 @@ type Engine struct {
 	epfd int
 
 	mu      sync.Mutex
+	buf     []byte // the exchanges' reads, under mu
 	pending map[int32]*pendingConn
 	byTime  pendingHeap
 	closed  bool
@@ -45,8 +51,26 @@ type pendingConn struct {
 	fd       int
 	deadline time.Time
 	done     func(error)
-	index    int // in byTime
+	index    int       // in byTime
+	x        *exchange // Exchange's, nil for Connect's
 }
+
+// exchange is the state of an Exchange after its connection.
+type exchange struct {
+	step    check.Step // StepConnect, StepWrite or StepRead
+	req     []byte     // what is left to send
+	resp    check.Response
+	timeout time.Duration
+	done    func(check.Step, error)
+}
+
+// readBuf is the size of the Engine's read buffer: the most one read
+// takes.
+const readBuf = 4096
+
+// maxReads bounds the reads of one connection per wake-up, so that a
+// server that keeps sending does not hold the others back.
+const maxReads = 16
 
 // ErrTimeout is a connection that did not complete within its timeout.
 var ErrTimeout error = timeoutError{}
@@ -73,7 +97,7 @@ func NewEngine() (*Engine, error) {
 		f.Close()
 		return nil, err
 	}
-	e := &Engine{file: f, raw: raw, epfd: epfd, pending: map[int32]*pendingConn{}, done: make(chan struct{})}
+	e := &Engine{file: f, raw: raw, epfd: epfd, buf: make([]byte, readBuf), pending: map[int32]*pendingConn{}, done: make(chan struct{})}
 	go e.loop()
 	return e, nil
 }
@@ -102,15 +126,50 @@ func (e *Engine) Connect(src, dst netip.AddrPort, iface string, fwmark uint32, t
 		done(err)
 		return
 	}
-	p := &pendingConn{fd: fd, done: done}
+	e.add(&pendingConn{fd: fd, done: done}, timeout)
+}
+
+// Exchange connects as Connect does, then sends req and reads the
+// response until the server closes the connection, giving each read to
+// resp: HTTP_GET's exchange, as keepalived's checker makes it. timeout
+// bounds the connection, the sending and each read (keepalived's
+// connect_timeout); 0: no limit. done is called once, with nil when the
+// server closed the connection or resp had no more room (the connection
+// is then closed with a reset), or with the step the exchange failed in
+// (check.StepConnect, StepWrite, StepRead) and the error: ErrTimeout,
+// the system call's error, net.ErrClosed when the Engine is closed
+// first. resp's methods run on the Engine's
+// goroutine with its lock held: they must not call the Engine. done may
+// run before Exchange returns; it must not block.
+func (e *Engine) Exchange(src, dst netip.AddrPort, iface string, fwmark uint32, timeout time.Duration, req []byte, resp check.Response, done func(check.Step, error)) {
+	if fwmark == 0 {
+		fwmark = e.Mark
+	}
+	fd, err := e.start(src, dst, iface, fwmark)
+	if err != nil && !errors.Is(err, unix.EINPROGRESS) {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		done(check.StepConnect, err)
+		return
+	}
+	// Connected at once or not, the first event is the socket writable.
+	x := &exchange{req: req, resp: resp, timeout: timeout, done: done}
+	e.add(&pendingConn{fd: fd, x: x}, timeout)
+}
+
+// add registers p's connection for its first event, writable, within
+// timeout.
+func (e *Engine) add(p *pendingConn, timeout time.Duration) {
 	if timeout > 0 {
 		p.deadline = time.Now().Add(timeout)
 	}
+	fd := p.fd
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
 		unix.Close(fd)
-		done(net.ErrClosed)
+		p.result(net.ErrClosed).run()
 		return
 	}
 	e.pending[int32(fd)] = p
@@ -121,12 +180,12 @@ func (e *Engine) Connect(src, dst netip.AddrPort, iface string, fwmark uint32, t
 	}
 	// Registered under the lock: the loop cannot see the event before
 	// the connection is in pending.
-	err = unix.EpollCtl(e.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLONESHOT, Fd: int32(fd)})
+	err := unix.EpollCtl(e.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLONESHOT, Fd: int32(fd)})
 	if err != nil {
 		e.forget(p)
 		e.mu.Unlock()
 		unix.Close(fd)
-		done(fmt.Errorf("epoll_ctl: %w", err))
+		p.result(fmt.Errorf("epoll_ctl: %w", err)).run()
 		return
 	}
 	if earliest {
@@ -222,10 +281,30 @@ func (e *Engine) forget(p *pendingConn) {
 	p.index = -1
 }
 
+// result is p's completion with err (nil: success), in the step its
+// exchange is in.
+func (p *pendingConn) result(err error) completion {
+	c := completion{done: p.done, err: err}
+	if p.x != nil {
+		c.done, c.xdone, c.step = nil, p.x.done, p.x.step
+	}
+	return c
+}
+
 // completion is a finished connection's callback and result.
 type completion struct {
-	done func(error)
-	err  error
+	done  func(error)
+	xdone func(check.Step, error) // an Exchange's, instead of done
+	step  check.Step
+	err   error
+}
+
+func (c completion) run() {
+	if c.xdone != nil {
+		c.xdone(c.step, c.err)
+		return
+	}
+	c.done(c.err)
 }
 
 // loop waits for the epoll set and finishes what completed or expired.
@@ -251,13 +330,13 @@ func (e *Engine) loop() {
 			err = fatal
 		}
 		for _, c := range out {
-			c.done(c.err)
+			c.run()
 		}
 		out = out[:0]
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			out = e.expire(out)
 			for _, c := range out {
-				c.done(c.err)
+				c.run()
 			}
 			out = out[:0]
 		} else if err != nil {
@@ -284,6 +363,12 @@ func (e *Engine) complete(events []unix.EpollEvent, out []completion) []completi
 		if p == nil {
 			continue
 		}
+		if p.x != nil {
+			if c, end := e.step(p, ev.Events); end {
+				out = append(out, c)
+			}
+			continue
+		}
 		e.forget(p)
 		// Established is writable and nothing else; only a failure
 		// (EPOLLERR, EPOLLHUP) needs SO_ERROR for its errno.
@@ -294,16 +379,100 @@ func (e *Engine) complete(events []unix.EpollEvent, out []completion) []completi
 		switch {
 		case err != nil:
 			unix.Close(p.fd)
-			out = append(out, completion{p.done, os.NewSyscallError("getsockopt", err)})
+			out = append(out, p.result(os.NewSyscallError("getsockopt", err)))
 		case soerr != 0:
 			unix.Close(p.fd)
-			out = append(out, completion{p.done, os.NewSyscallError("connect", syscall.Errno(soerr))})
+			out = append(out, p.result(os.NewSyscallError("connect", syscall.Errno(soerr))))
 		default:
 			abortFD(p.fd)
-			out = append(out, completion{p.done, nil})
+			out = append(out, p.result(nil))
 		}
 	}
 	return out
+}
+
+// step takes an Exchange's connection as far as it can go on events:
+// established, the request sent, the response read until the socket has
+// nothing more. end says the exchange is over, with c its completion.
+// e.mu is held.
+func (e *Engine) step(p *pendingConn, events uint32) (c completion, end bool) {
+	x := p.x
+	if x.step == check.StepConnect {
+		if events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+			soerr, err := unix.GetsockoptInt(p.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+			switch {
+			case err != nil:
+				return e.end(p, os.NewSyscallError("getsockopt", err))
+			case soerr != 0:
+				return e.end(p, os.NewSyscallError("connect", syscall.Errno(soerr)))
+			}
+		}
+		x.step = check.StepWrite
+	}
+	if x.step == check.StepWrite {
+		for len(x.req) > 0 {
+			// MSG_NOSIGNAL: a server that reset the connection is EPIPE,
+			// not SIGPIPE.
+			n, err := unix.SendmsgN(p.fd, x.req, nil, nil, unix.MSG_NOSIGNAL)
+			switch {
+			case err == unix.EINTR:
+				continue
+			case err == unix.EAGAIN:
+				return e.rearm(p, unix.EPOLLOUT)
+			case err != nil:
+				return e.end(p, os.NewSyscallError("write", err))
+			}
+			x.req = x.req[n:]
+		}
+		x.step = check.StepRead
+		return e.rearm(p, unix.EPOLLIN)
+	}
+	for range maxReads {
+		room := min(x.resp.Room(), len(e.buf))
+		if room <= 0 {
+			return e.end(p, nil)
+		}
+		n, err := unix.Read(p.fd, e.buf[:room])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return e.rearm(p, unix.EPOLLIN)
+		case err != nil:
+			return e.end(p, os.NewSyscallError("read", err))
+		case n == 0:
+			return e.end(p, nil)
+		}
+		x.resp.Feed(e.buf[:n])
+	}
+	return e.rearm(p, unix.EPOLLIN) // more to read, after the others
+}
+
+// rearm waits for events on p's connection again, with a new deadline
+// (connect_timeout bounds each step). e.mu is held.
+func (e *Engine) rearm(p *pendingConn, events uint32) (completion, bool) {
+	ev := unix.EpollEvent{Events: events | unix.EPOLLONESHOT, Fd: int32(p.fd)}
+	if err := unix.EpollCtl(e.epfd, unix.EPOLL_CTL_MOD, p.fd, &ev); err != nil {
+		return e.end(p, fmt.Errorf("epoll_ctl: %w", err))
+	}
+	if p.x.timeout > 0 {
+		p.deadline = time.Now().Add(p.x.timeout)
+		heap.Fix(&e.byTime, p.index)
+	}
+	return completion{}, false
+}
+
+// end finishes p's exchange with err: after a clean end the connection
+// is closed with a reset (see abortFD), after a failure plainly.
+// e.mu is held.
+func (e *Engine) end(p *pendingConn, err error) (completion, bool) {
+	e.forget(p)
+	if err == nil {
+		abortFD(p.fd)
+	} else {
+		unix.Close(p.fd)
+	}
+	return p.result(err), true
 }
 
 // expire fails the connections whose deadline has passed.
@@ -315,7 +484,7 @@ func (e *Engine) expire(out []completion) []completion {
 		p := e.byTime[0]
 		e.forget(p)
 		unix.Close(p.fd)
-		out = append(out, completion{p.done, ErrTimeout})
+		out = append(out, p.result(ErrTimeout))
 	}
 	return out
 }
@@ -327,12 +496,12 @@ func (e *Engine) shutdown() {
 	var out []completion
 	for _, p := range e.pending {
 		unix.Close(p.fd)
-		out = append(out, completion{p.done, net.ErrClosed})
+		out = append(out, p.result(net.ErrClosed))
 	}
 	e.pending, e.byTime = map[int32]*pendingConn{}, nil
 	e.mu.Unlock()
 	for _, c := range out {
-		c.done(c.err)
+		c.run()
 	}
 }
 

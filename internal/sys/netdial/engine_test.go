@@ -12,7 +12,7 @@ import (
 	"github.com/keepalived-go/keepalived/internal/testutil/netnstest"
 )
 
-var _ check.Connector = (*Engine)(nil)
+var _ check.Exchanger = (*Engine)(nil)
 
 func newEngine(t *testing.T) *Engine {
 	t.Helper()
