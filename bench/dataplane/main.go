@@ -10,8 +10,9 @@
 //	(d) ours      keepalived-go -C with lvs_dataplane nftables
 //
 // Each round runs every case once, in turn (interleaved, so load from
-// elsewhere on the machine spreads over all cases); the medians over the
-// rounds are printed with the ratios to (a), (d)/(c) and (d)/(b).
+// elsewhere on the machine spreads over all cases), starting one case
+// later each round; the medians over the rounds are printed with the
+// ratios to (a), (d)/(c) and (d)/(b).
 //
 //	go run ./bench/dataplane [-rounds 7] [-d 3s] [-c 32] [-t 2] [-ours path]
 package main
@@ -122,7 +123,12 @@ func main() {
 	}
 	fmt.Fprintf(os.Stderr, "dataplane: %d rounds of %v per case, wrk -t%d -c%d\n", *rounds, *duration, *threads, *conns)
 	for r := range *rounds {
-		for i, v := range variants {
+		// Round r starts at case r (mod 4): no case always runs first,
+		// last or after the same one, so a drift in the machine's load
+		// within a round does not favour one.
+		for k := range variants {
+			i := (r + k) % len(variants)
+			v := variants[i]
 			if err := v.setup(); err != nil {
 				v.teardown()
 				l.Close()
