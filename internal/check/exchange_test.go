@@ -237,3 +237,15 @@ func (r lineRecorder) Handle(_ context.Context, rec slog.Record) error {
 }
 func (r lineRecorder) WithAttrs([]slog.Attr) slog.Handler { return r }
 func (r lineRecorder) WithGroup(string) slog.Handler      { return r }
+
+// TestExchangeNoURL: an HTTP_GET without urls (the configuration drops
+// one, but a probe may be built without) succeeds without an exchange,
+// as Probe does.
+func TestExchangeNoURL(t *testing.T) {
+	x := &countingExchanger{}
+	var got Result
+	(&httpProbe{}).exchange(x, 0, Result{OK: true}, func(r Result) { got = r })
+	if !got.OK || x.exchanges != 0 {
+		t.Errorf("got %+v after %d exchanges, want OK after none", got, x.exchanges)
+	}
+}

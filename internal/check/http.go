@@ -234,6 +234,10 @@ func (p *httpProbe) url(ctx context.Context, u *httpURL) Result {
 // as keepalived does, and calls finish with the result: the first
 // failure, or ok with every url's success line.
 func (p *httpProbe) exchange(x Exchanger, i int, ok Result, finish func(Result)) {
+	if i == len(p.urls) { // no url is a success, as in keepalived
+		finish(ok)
+		return
+	}
 	u := p.urls[i]
 	var body []byte
 	rd := newHTTPReader(u.bodyTrace(&body))
@@ -252,16 +256,12 @@ func (p *httpProbe) exchange(x Exchanger, i int, ok Result, finish func(Result))
 			res, err := rd.result()
 			r = p.judge(u, res, err, body)
 		}
-		switch {
-		case !r.OK:
+		if !r.OK {
 			finish(r)
-		case i+1 < len(p.urls):
-			ok.Recovered = append(ok.Recovered, r.Recovered...)
-			p.exchange(x, i+1, ok, finish)
-		default:
-			ok.Recovered = append(ok.Recovered, r.Recovered...)
-			finish(ok)
+			return
 		}
+		ok.Recovered = append(ok.Recovered, r.Recovered...)
+		p.exchange(x, i+1, ok, finish)
 	})
 }
 

@@ -258,7 +258,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	if m.opts.NewConnector != nil {
 		conn, err := m.opts.NewConnector()
 		if err != nil {
-			m.log.Warn(fmt.Sprintf("TCP_CHECK connections through the standard dialer: %v", err))
+			m.log.Warn(fmt.Sprintf("TCP_CHECK and HTTP_GET connections through the standard dialer: %v", err))
 		} else {
 			m.conn = conn
 			m.x, _ = conn.(Exchanger)

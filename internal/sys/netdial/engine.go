@@ -138,9 +138,9 @@ func (e *Engine) Connect(src, dst netip.AddrPort, iface string, fwmark uint32, t
 // is then closed with a reset), or with the step the exchange failed in
 // (check.StepConnect, StepWrite, StepRead) and the error: ErrTimeout,
 // the system call's error, net.ErrClosed when the Engine is closed
-// first. resp's methods run on the Engine's
-// goroutine with its lock held: they must not call the Engine. done may
-// run before Exchange returns; it must not block.
+// first. resp's methods run on the Engine's goroutine with its lock
+// held: they must not call the Engine. done may run before Exchange
+// returns; it must not block.
 func (e *Engine) Exchange(src, dst netip.AddrPort, iface string, fwmark uint32, timeout time.Duration, req []byte, resp check.Response, done func(check.Step, error)) {
 	if fwmark == 0 {
 		fwmark = e.Mark
