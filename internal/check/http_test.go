@@ -190,9 +190,9 @@ func TestHTTPGetFailures(t *testing.T) {
 	// Each part within connect_timeout, the whole after it: keepalived
 	// bounds each read, not the exchange.
 	slow := rawServer(t, func(c *net.TCPConn) {
-		for _, part := range []string{"HTTP/1.0 200 OK\r\n", "\r\n", "body"} {
-			c.Write([]byte(part))
-			time.Sleep(150 * time.Millisecond)
+		for _, part := range []string{"HTTP/1.0 200 OK\r\n", "\r\n", "bo", "dy"} {
+			c.Write([]byte(part)) // 0.4 s in all, 0.1 s between reads
+			time.Sleep(100 * time.Millisecond)
 		}
 	})
 	name := func(ap netip.AddrPort) string { return Trio(ap.Addr(), "TCP", ap.Port()) }
