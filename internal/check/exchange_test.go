@@ -170,7 +170,7 @@ virtual_server 192.0.2.100 80 {
 	events := make(chan Event, 64)
 	m := New(parseConf(t, conf), Options{
 		NewConnector: func() (Connector, error) { return x, nil },
-		Logger:       slog.New(lineRecorder{&mu, &lines}),
+		Logger:       slog.New(lineHandler{&mu, &lines}),
 		OnEvent:      func(ev Event) { events <- ev },
 	})
 	ctx, cancel := context.WithCancel(t.Context())
@@ -221,22 +221,6 @@ virtual_server 192.0.2.100 80 {
 		}
 	}
 }
-
-// lineRecorder is a slog.Handler keeping the messages.
-type lineRecorder struct {
-	mu    *sync.Mutex
-	lines *[]string
-}
-
-func (r lineRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r lineRecorder) Handle(_ context.Context, rec slog.Record) error {
-	r.mu.Lock()
-	*r.lines = append(*r.lines, rec.Message)
-	r.mu.Unlock()
-	return nil
-}
-func (r lineRecorder) WithAttrs([]slog.Attr) slog.Handler { return r }
-func (r lineRecorder) WithGroup(string) slog.Handler      { return r }
 
 // TestExchangeNoURL: an HTTP_GET without urls (the configuration drops
 // one, but a probe may be built without) succeeds without an exchange,
