@@ -193,6 +193,14 @@ func build() error {
 			func() error { return l.AddNode(node) },
 			func() error { return l.Attach(node, "eth0", "br1", rs+"/24") },
 			func() error { return l.Route(node, "192.0.2.0/24", "198.51.100.1") },
+			// No TIME_WAIT on the real servers (nginx closes first). One
+			// client reuses its ports within seconds; a reused port's SYN
+			// that meets the server's TIME_WAIT fails PAWS and waits for
+			// its 1 s retransmission (nstat: TcpExtPAWSTimewait on rs1,
+			// TcpExtTCPSynRetrans on the client). That made (a), where
+			// every connection goes to rs1, 6,500-11,000 req/s after the
+			// first round instead of 17,000-19,000.
+			func() error { return l.Sysctl(node, "net.ipv4.tcp_max_tw_buckets", "0") },
 			func() error { return startNginx(node, rs) })
 	}
 	for _, s := range steps {
