@@ -369,26 +369,27 @@ func (e *Engine) complete(events []unix.EpollEvent, out []completion) []completi
 			}
 			continue
 		}
-		e.forget(p)
-		// Established is writable and nothing else; only a failure
-		// (EPOLLERR, EPOLLHUP) needs SO_ERROR for its errno.
-		soerr, err := 0, error(nil)
-		if ev.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
-			soerr, err = unix.GetsockoptInt(p.fd, unix.SOL_SOCKET, unix.SO_ERROR)
-		}
-		switch {
-		case err != nil:
-			unix.Close(p.fd)
-			out = append(out, p.result(os.NewSyscallError("getsockopt", err)))
-		case soerr != 0:
-			unix.Close(p.fd)
-			out = append(out, p.result(os.NewSyscallError("connect", syscall.Errno(soerr))))
-		default:
-			abortFD(p.fd)
-			out = append(out, p.result(nil))
-		}
+		c, _ := e.end(p, connectError(p.fd, ev.Events))
+		out = append(out, c)
 	}
 	return out
+}
+
+// connectError is how a connection whose socket reported events
+// completed: nil when established. Established is writable and nothing
+// else; only a failure (EPOLLERR, EPOLLHUP) needs SO_ERROR for its errno.
+func connectError(fd int, events uint32) error {
+	if events&(unix.EPOLLERR|unix.EPOLLHUP) == 0 {
+		return nil
+	}
+	soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	switch {
+	case err != nil:
+		return os.NewSyscallError("getsockopt", err)
+	case soerr != 0:
+		return os.NewSyscallError("connect", syscall.Errno(soerr))
+	}
+	return nil
 }
 
 // step takes an Exchange's connection as far as it can go on events:
@@ -398,14 +399,8 @@ func (e *Engine) complete(events []unix.EpollEvent, out []completion) []completi
 func (e *Engine) step(p *pendingConn, events uint32) (c completion, end bool) {
 	x := p.x
 	if x.step == check.StepConnect {
-		if events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
-			soerr, err := unix.GetsockoptInt(p.fd, unix.SOL_SOCKET, unix.SO_ERROR)
-			switch {
-			case err != nil:
-				return e.end(p, os.NewSyscallError("getsockopt", err))
-			case soerr != 0:
-				return e.end(p, os.NewSyscallError("connect", syscall.Errno(soerr)))
-			}
+		if err := connectError(p.fd, events); err != nil {
+			return e.end(p, err)
 		}
 		x.step = check.StepWrite
 	}
@@ -462,9 +457,9 @@ func (e *Engine) rearm(p *pendingConn, events uint32) (completion, bool) {
 	return completion{}, false
 }
 
-// end finishes p's exchange with err: after a clean end the connection
-// is closed with a reset (see abortFD), after a failure plainly.
-// e.mu is held.
+// end finishes p's connection or exchange with err: after a clean end
+// the connection is closed with a reset (see abortFD), after a failure
+// plainly. e.mu is held.
 func (e *Engine) end(p *pendingConn, err error) (completion, bool) {
 	e.forget(p)
 	if err == nil {
